@@ -1,0 +1,5 @@
+"""skillci: keep an AI-agent skills registry honest and its agents measured."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

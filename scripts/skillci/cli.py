@@ -1,0 +1,155 @@
+"""The click layer: gathers options and calls one command function. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from skillci import __version__
+from skillci.errors import ExitCode, SkillciError
+from skillci.reporters import REPORTERS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS_VALIDATE = tuple(REPORTERS)
+
+
+def _default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def root_option(func: F) -> F:
+    """--root: the repository checkout to work on."""
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default="current directory",
+        help="Repository checkout to work on.",
+    )(func)
+
+
+def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
+    """--format: how to print results; github by default inside GitHub Actions."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(choices),
+            default=None,
+            help="Output format (default: github inside GitHub Actions, else text).",
+        )(func)
+
+    return decorate
+
+
+def verbosity_options(func: F) -> F:
+    """-v/--verbose and -q/--quiet, folded into one verbosity number."""
+    func = click.option("-v", "--verbose", count=True, help="Say more.")(func)
+    return click.option("-q", "--quiet", count=True, help="Say less (warnings are not listed).")(func)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _invoke(command: str, root: Path, func: Callable[..., int], **kwargs: Any) -> None:
+    """Run one command function: map errors to exit codes, write the ledger line, exit."""
+    from skillci import ledger
+
+    context = click.get_current_context()
+    show_traceback = bool(context.find_root().params.get("traceback"))
+    started = time.monotonic()
+    code: int = ExitCode.BAD_INPUT
+    try:
+        code = func(root=root, **kwargs)
+    except SkillciError as exc:
+        click.echo(f"skillci: error: {exc.format()}", err=True)
+        code = exc.exit_code
+    except Exception as exc:
+        if show_traceback:
+            raise
+        click.echo(f"skillci: internal error: {type(exc).__name__}: {exc} (rerun with --traceback)", err=True)
+        code = ExitCode.BAD_INPUT
+    finally:
+        path = ledger.ledger_path(root)
+        arguments = {name: value for name, value in context.params.items() if name not in ("verbose", "quiet")}
+        if path is not None:
+            try:
+                ledger.append(
+                    path,
+                    command=command,
+                    arguments=arguments,
+                    ok=code == ExitCode.OK,
+                    exit_code=int(code),
+                    duration_s=time.monotonic() - started,
+                    counts=ledger.take_counts(),
+                )
+            except OSError as exc:
+                click.echo(f"skillci: warning: cannot write the ledger {path}: {exc.strerror}", err=True)
+    context.exit(int(code))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="skillci", message="%(prog)s %(version)s")
+@click.option("--traceback", is_flag=True, help="Show a traceback on internal errors (for bug reports).")
+def main(traceback: bool) -> None:
+    """skillci keeps an AI-agent skills registry honest and its agents measured."""
+
+
+@main.command()
+@root_option
+@format_option(FORMATS_VALIDATE)
+@verbosity_options
+def validate(root: Path, output_format: str | None, verbose: int, quiet: int) -> None:
+    """Check the registry: schema, cross-file references, runbooks and formulas."""
+    from skillci.commands.validate import validate as command
+
+    _invoke(
+        "validate",
+        root,
+        command,
+        output_format=output_format or _default_format(),
+        verbosity=verbose - quiet,
+        color=_color(),
+    )
+
+
+@main.command()
+@root_option
+@format_option(FORMATS_VALIDATE)
+@verbosity_options
+def run(root: Path, output_format: str | None, verbose: int, quiet: int) -> None:
+    """The main job: validate the registry and print one verdict."""
+    from skillci.commands.run import run as command
+
+    _invoke(
+        "run",
+        root,
+        command,
+        output_format=output_format or _default_format(),
+        verbosity=verbose - quiet,
+        color=_color(),
+    )
+
+
+@main.group()
+def schema() -> None:
+    """JSON Schemas of the registry files."""
+
+
+@schema.command("export")
+@click.argument("directory", type=click.Path(path_type=Path))
+@root_option
+def schema_export(directory: Path, root: Path) -> None:
+    """Write the registry's JSON Schemas (using the root's enumerations) into DIRECTORY."""
+    from skillci.commands.schema_export import schema_export as command
+
+    _invoke("schema export", root, command, directory=directory)

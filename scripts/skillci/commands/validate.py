@@ -1,0 +1,31 @@
+"""`skillci validate`: check the registry and report findings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from skillci import ledger
+from skillci.config import load_config
+from skillci.errors import ExitCode
+from skillci.findings import ValidationResult
+from skillci.reporters import REPORTERS
+
+
+def run_validation(*, root: Path) -> ValidationResult:
+    """Load the configuration under root and validate its registry."""
+    from skillci.validation import validate_registry
+
+    result = validate_registry(load_config(root))
+    ledger.note_counts(result.counts)
+    return result
+
+
+def validate(
+    *, root: Path, output_format: str, verbosity: int = 0, color: bool = False, stream: TextIO | None = None
+) -> int:
+    """Validate the registry under root and print the findings in output_format."""
+    result = run_validation(root=root)
+    REPORTERS[output_format](stream or sys.stdout, verbosity=verbosity, color=color).report(result)
+    return ExitCode.OK if result.ok else ExitCode.CHECK_FAILED

@@ -1,0 +1,49 @@
+"""The one error type of skillci and its exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit-code contract of every skillci command."""
+
+    OK = 0
+    #: The check ran and failed: findings, gate not met, lint errors.
+    CHECK_FAILED = 1
+    #: Bad invocation, or unreadable or invalid input or configuration.
+    BAD_INPUT = 2
+    #: An outside service (database, Slack, GitHub) failed after retries.
+    SERVICE_FAILED = 3
+
+
+class SkillciError(Exception):
+    """A user-facing failure: printed as one line, never with a traceback."""
+
+    #: The process exit code this error maps to.
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def format(self) -> str:
+        """The one-line form: `file:line: message`."""
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        return f"{where}{self.message}"
+
+
+class BadInput(SkillciError):
+    """Invalid invocation, configuration or input file (exit 2)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class ServiceFailed(SkillciError):
+    """An outside service failed after retries (exit 3)."""
+
+    exit_code = ExitCode.SERVICE_FAILED

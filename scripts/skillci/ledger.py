@@ -1,0 +1,85 @@
+"""The JSON-lines ledger: one line per command run, in `.skillci/ledger.jsonl`."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+LEDGER_ENV = "SKILLCI_LEDGER"
+_SECRET_NAME = re.compile(r"token|secret|password|passwd|key|webhook|credential|auth", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@", re.IGNORECASE)
+_counts: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("skillci_ledger_counts", default=None)
+
+REDACTED = "***"
+
+
+def note_counts(counts: Mapping[str, int]) -> None:
+    """Record the counts of the command now running, for its ledger line."""
+    current = dict(_counts.get() or {})
+    current.update(counts)
+    _counts.set(current)
+
+
+def take_counts() -> dict[str, int]:
+    """The counts noted so far, cleared for the next command."""
+    counts = _counts.get() or {}
+    _counts.set(None)
+    return dict(counts)
+
+
+def redact(name: str, value: object) -> object:
+    """Hide secrets: values of secret-looking options, and credentials inside URLs."""
+    if value is None or isinstance(value, bool):
+        return value
+    if _SECRET_NAME.search(name):
+        return REDACTED
+    if isinstance(value, (list, tuple)):
+        return [redact(name, item) for item in value]
+    text = str(value)
+    return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+
+
+def ledger_path(root: Path) -> Path | None:
+    """Where the ledger goes: $SKILLCI_LEDGER, or .skillci/ledger.jsonl under root; None when turned off."""
+    override = os.environ.get(LEDGER_ENV)
+    if override is not None:
+        return None if override in ("", "off", "0") else Path(override)
+    return root / ".skillci" / "ledger.jsonl"
+
+
+def correlation_id() -> str:
+    """The GitHub run id when in Actions, else a fresh id."""
+    return os.environ.get("GITHUB_RUN_ID") or uuid.uuid4().hex
+
+
+def append(
+    path: Path,
+    *,
+    command: str,
+    arguments: Mapping[str, object],
+    ok: bool,
+    exit_code: int,
+    duration_s: float,
+    counts: Mapping[str, int],
+) -> None:
+    """Append one ledger line (a single write, so lines never interleave)."""
+    entry = {
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "command": command,
+        "arguments": {name: redact(name, value) for name, value in arguments.items()},
+        "ok": ok,
+        "exit_code": exit_code,
+        "duration_ms": round(duration_s * 1000, 1),
+        "counts": dict(counts),
+        "correlation_id": correlation_id(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)
