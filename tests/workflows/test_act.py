@@ -1,0 +1,42 @@
+"""The pull-request workflow, run end to end under nektos/act."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.act import commit_all, project_copy, pull_request_event, run_act
+from helpers.registry import replace_in
+
+pytestmark = pytest.mark.act
+
+
+def test_pr_checks_pass_on_the_valid_example(tmp_path: Path) -> None:
+    repo = project_copy(tmp_path / "repo")
+    result = run_act(repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path))
+    assert result.code == 0, result.output[-4000:]
+    assert result.output.count("Job succeeded") == 2
+    assert "skillci validate: ok — 4 skills" in result.output
+    assert "::set-output:: errors=0" in result.output
+    assert "::error" not in result.output
+
+
+def test_pr_checks_fail_with_an_annotation_on_the_broken_line(tmp_path: Path) -> None:
+    repo = project_copy(tmp_path / "repo")
+    skills = repo / "ssot" / "agents" / "skills.yaml"
+    replace_in(skills, "allowed_tools: [git, ruff, github-pr]", "allowed_tools: [git, ruff, github-prr]")
+    line, column = next(
+        (number, text.index("github-prr") + 1)
+        for number, text in enumerate(skills.read_text().splitlines(), 1)
+        if "github-prr" in text
+    )
+    commit_all(repo, "test: break the registry")
+
+    result = run_act(repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path))
+
+    assert result.code != 0
+    assert "Job failed" in result.output
+    annotation = f"::error file=ssot/agents/skills.yaml,line={line},col={column},"
+    assert annotation in result.output, result.output[-4000:]
+    assert "github-prr" in result.output
+    assert "::set-output:: errors=1" in result.output
