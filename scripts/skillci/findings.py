@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-
 @dataclass(frozen=True, slots=True)
 class Span:
     """A 1-based source range: where a node starts and ends."""
@@ -23,7 +22,7 @@ class Span:
         return cls(line, column, line, column + 1)
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a finding is: errors fail the check, warnings do not."""
 
     ERROR = "error"

@@ -12,6 +12,7 @@ import ast
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 #: Variables a formula may use, with what they mean. Bench fills them per run.
 VARIABLES: dict[str, str] = {
@@ -32,11 +33,22 @@ FUNCTIONS: dict[str, Callable[..., float]] = {
     "min": min,
     "max": max,
     "abs": abs,
-    "round": round,
+    "round": lambda value, digits=0: round(value, int(digits)),
     "sqrt": math.sqrt,
     "log": math.log,
     "exp": math.exp,
     "clamp": lambda value, low, high: max(low, min(high, value)),
+}
+#: How many arguments each function takes: (fewest, most; None for no limit).
+ARITY: dict[str, tuple[int, int | None]] = {
+    "min": (2, None),
+    "max": (2, None),
+    "abs": (1, 1),
+    "round": (1, 2),
+    "sqrt": (1, 1),
+    "log": (1, 2),
+    "exp": (1, 1),
+    "clamp": (3, 3),
 }
 
 MAX_LENGTH = 500
@@ -87,7 +99,7 @@ class Formula:
             raise FormulaError("formula-missing-data", f"no value for {', '.join(missing)}")
         try:
             result = _evaluate(self.tree.body, values)
-        except (ArithmeticError, ValueError) as exc:
+        except (ArithmeticError, ValueError, TypeError) as exc:
             raise FormulaError("formula-math", f"cannot evaluate {self.source!r}: {exc}") from None
         if isinstance(result, bool):
             result = float(result)
@@ -157,8 +169,16 @@ def _check(node: ast.AST, variables: set[str], known: Mapping[str, str]) -> None
                 f"only these functions may be called: {', '.join(sorted(FUNCTIONS))}",
                 column,
             )
-        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args) or not node.args:
+        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             raise FormulaError("formula-forbidden", f"{node.func.id}() takes plain positional arguments", column)
+        fewest, most = ARITY[node.func.id]
+        if len(node.args) < fewest or (most is not None and len(node.args) > most):
+            expected = f"{fewest}" if fewest == most else f"{fewest} or more" if most is None else f"{fewest} to {most}"
+            raise FormulaError(
+                "formula-syntax",
+                f"{node.func.id}() takes {expected} argument{'' if most == 1 else 's'}, not {len(node.args)}",
+                column,
+            )
         for arg in node.args:
             _check(arg, variables, known)
         return
@@ -182,14 +202,18 @@ def parse_formula(source: str, known: Mapping[str, str] = VARIABLES) -> Formula:
 
 def _evaluate(node: ast.expr, values: Mapping[str, float]) -> float:
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        constant: Any = node.value
+        return float(constant)
     if isinstance(node, (ast.Name, ast.Attribute)):
         return float(values[_name(node) or ""])
     if isinstance(node, ast.BinOp):
         left, right = _evaluate(node.left, values), _evaluate(node.right, values)
         if isinstance(node.op, ast.Pow) and abs(left) > MAX_MAGNITUDE:
             raise ArithmeticError("base too large for a power")
-        return _BINARY[type(node.op)](left, right)
+        result = _BINARY[type(node.op)](left, right)
+        if isinstance(result, complex):
+            raise ValueError("the result is not a real number")
+        return result
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, values)
         if isinstance(node.op, ast.Not):

@@ -27,7 +27,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, message: str, *, file: str, line: int, col: int, end_line: int, end_col: int, title: str) -> str:
+def annotation(
+    level: str, message: str, *, file: str, line: int, col: int, end_line: int, end_col: int, title: str
+) -> str:
     """One `::error …::message` workflow command."""
     props = {
         "file": file,

@@ -8,7 +8,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 LEDGER_ENV = "SKILLCI_LEDGER"
@@ -70,7 +70,7 @@ def append(
 ) -> None:
     """Append one ledger line (a single write, so lines never interleave)."""
     entry = {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "command": command,
         "arguments": {name: redact(name, value) for name, value in arguments.items()},
         "ok": ok,

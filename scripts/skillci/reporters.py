@@ -48,7 +48,9 @@ class TextReporter(Reporter):
             width = span.end_column - span.column if span.end_line == span.line else len(source) - span.column + 1
             gutter = f"{finding.line:>5} | "
             self._write(f"{gutter}{source}")
-            self._write(" " * (len(gutter) - 2) + "| " + " " * (finding.column - 1) + self._paint("^" * max(1, width), "1;32"))
+            self._write(
+                " " * (len(gutter) - 2) + "| " + " " * (finding.column - 1) + self._paint("^" * max(1, width), "1;32")
+            )
         if finding.hint:
             self._write(f"      = hint: {finding.hint}")
 

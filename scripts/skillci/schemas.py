@@ -26,7 +26,7 @@ SCHEMA_FILES = {
     "cases": "cases.schema.json",
 }
 
-_EXTENSIONS = {"^x-": {}}
+_EXTENSIONS: dict[str, Any] = {"^x-": {}}
 
 
 def _id(description: str) -> dict[str, Any]:

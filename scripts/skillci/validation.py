@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -89,10 +90,8 @@ class _Context:
         except YamlError as exc:
             self.report(exc.code, relative, exc.span, exc.message, hint=exc.hint)
             if exc.code not in ("file-too-large", "yaml-encoding"):
-                try:
+                with contextlib.suppress(OSError):
                     self.result.sources[relative] = path.read_text(encoding="utf-8", errors="replace").splitlines()
-                except OSError:
-                    pass
             return None
         self.result.files.append(relative)
         self.result.sources[relative] = document.lines
@@ -132,18 +131,24 @@ def _schema_finding(error: ValidationError, data: Any) -> tuple[str, Span | None
     where = _location(path)
     span = span_at(data, path)
     validator = str(error.validator)
+    expected: Any = error.validator_value
+    schema: Any = error.schema
     code = "schema-" + re.sub(r"(?<!^)(?=[A-Z])", "-", validator).lower()
     instance = error.instance
     hint = ""
     if validator == "type":
         expected = error.validator_value
-        names = [{"object": "mapping", "array": "list"}.get(t, t) for t in (expected if isinstance(expected, list) else [expected])]
-        message = f"{where} must be {' or '.join(map(_article, names))}, not {_article(_json_type(instance))}"
+        names = [
+            {"object": "mapping", "array": "list"}.get(t, t)
+            for t in (expected if isinstance(expected, list) else [expected])
+        ]
+        wanted = " or ".join(_article(str(name)) for name in names)
+        message = f"{where} must be {wanted}, not {_article(_json_type(instance))}"
     elif validator == "required":
-        missing = [name for name in error.validator_value if isinstance(instance, dict) and name not in instance]
+        missing = [name for name in expected if isinstance(instance, dict) and name not in instance]
         message = f"{where} is missing required key {quote(missing[0] if missing else '?')}"
     elif validator == "additionalProperties" and isinstance(instance, dict):
-        known = set(error.schema.get("properties", {}))
+        known = set(schema.get("properties", {}))
         extra = [key for key in instance if key not in known and not str(key).startswith("x-")]
         key = extra[0] if extra else "?"
         span = span_at(data, (*path, key), key=True) or span
@@ -151,17 +156,17 @@ def _schema_finding(error: ValidationError, data: Any) -> tuple[str, Span | None
         if known:
             hint = "allowed keys: " + ", ".join(sorted(known)) + " (and x-… extensions)"
     elif validator == "enum":
-        choices = ", ".join(str(choice) for choice in error.validator_value)
+        choices = ", ".join(str(choice) for choice in expected)
         message = f"{where} is {quote(instance)}, expected one of: {choices}"
         hint = "the allowed values come from enums in skillci.yaml"
     elif validator == "pattern":
-        message = f"{where} {quote(instance)} does not match {error.validator_value}"
-        if error.validator_value == schemas.ID_PATTERN:
+        message = f"{where} {quote(instance)} does not match {expected}"
+        if expected == schemas.ID_PATTERN:
             hint = "ids use lowercase ASCII letters and digits, joined by '-' or '_'"
-        elif error.validator_value == schemas.FAILURE_CODE_PATTERN:
+        elif expected == schemas.FAILURE_CODE_PATTERN:
             hint = "failure codes are dot-namespaced upper case, e.g. AGENT.PLAN_EMPTY"
     elif validator in ("oneOf", "anyOf"):
-        message = f"{where}: {error.schema.get('description', 'does not match any allowed form')}"
+        message = f"{where}: {schema.get('description', 'does not match any allowed form')}"
     elif validator in ("minProperties", "maxProperties") and isinstance(instance, dict) and "expect" in where:
         message = f"{where} must hold exactly one assertion, not {len(instance)}"
     else:
@@ -243,7 +248,12 @@ def _check_skills(ctx: _Context, relative: str, data: Any, tools: dict[str, list
                 span = span_at(data, ("skills", index, "allowed_tools", position))
                 if tool == schemas.NONE_TOOL:
                     if len(names) > 1:
-                        ctx.report("tool-none-not-alone", relative, span, f"skill {quote(skill_id)}: '__none__' is listed with other tools")
+                        ctx.report(
+                            "tool-none-not-alone",
+                            relative,
+                            span,
+                            f"skill {quote(skill_id)}: '__none__' is listed with other tools",
+                        )
                     continue
                 if tools is None:
                     continue
@@ -273,7 +283,9 @@ def _check_skill_benchmark(ctx: _Context, relative: str, data: Any, index: int, 
     globs = bench.get("paths")
     if isinstance(globs, YList):
         for position, pattern in enumerate(globs):
-            if isinstance(pattern, str) and (PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts):
+            if isinstance(pattern, str) and (
+                PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts
+            ):
                 ctx.report(
                     "path-escape",
                     relative,
@@ -293,7 +305,9 @@ def _check_skill_benchmark(ctx: _Context, relative: str, data: Any, index: int, 
     span = span_at(data, (*base, "cases"))
     resolved = _inside(ctx.config.root, cases)
     if resolved is None:
-        ctx.report("path-escape", relative, span, f"skill {quote(skill_id)}: cases path {quote(cases)} leaves the repository")
+        ctx.report(
+            "path-escape", relative, span, f"skill {quote(skill_id)}: cases path {quote(cases)} leaves the repository"
+        )
         return
     if not resolved.is_file():
         ctx.report("cases-missing", relative, span, f"skill {quote(skill_id)}: cases file {quote(cases)} not found")
@@ -324,7 +338,9 @@ def _check_cases(ctx: _Context, relative: str, data: Any, skill: YMap, skill_id:
                 try:
                     re.compile(assertion["regex"])
                 except re.error as exc:
-                    ctx.report("regex-invalid", relative, span_at(data, (*path, "regex")), f"invalid regular expression: {exc}")
+                    ctx.report(
+                        "regex-invalid", relative, span_at(data, (*path, "regex")), f"invalid regular expression: {exc}"
+                    )
             if first_time and isinstance(assertion.get("json_schema"), dict):
                 try:
                     Draft202012Validator.check_schema(assertion["json_schema"])
@@ -367,7 +383,12 @@ def _check_tools(ctx: _Context, relative: str, data: Any) -> dict[str, list[str]
             span = span_at(data, ("tools", index, "allowed_in_skills", position))
             if name == "*":
                 if len(names) > 1:
-                    ctx.report("tool-wildcard-not-alone", relative, span, f"tool {quote(tool_id)}: '*' is listed with skill ids")
+                    ctx.report(
+                        "tool-wildcard-not-alone",
+                        relative,
+                        span,
+                        f"tool {quote(tool_id)}: '*' is listed with skill ids",
+                    )
             elif ctx.skill_ids and name not in ctx.skill_ids:
                 ctx.report(
                     "unknown-skill",
@@ -392,7 +413,12 @@ def _check_failure_modes(ctx: _Context, relative: str, data: Any) -> None:
         span = span_at(data, ("failure_modes", index, "runbook"))
         resolved = _inside(root, runbook)
         if resolved is None:
-            ctx.report("runbook-escape", relative, span, f"{quote(code)}: runbook {quote(runbook)} points outside the repository")
+            ctx.report(
+                "runbook-escape",
+                relative,
+                span,
+                f"{quote(code)}: runbook {quote(runbook)} points outside the repository",
+            )
             continue
         if not resolved.is_file():
             ctx.report("runbook-missing", relative, span, f"{quote(code)}: runbook {quote(runbook)} not found")
@@ -483,7 +509,12 @@ def _check_benchmark(ctx: _Context, relative: str, document: YamlDocument) -> No
             try:
                 parse_formula(scoring["formula"])
             except FormulaError as exc:
-                ctx.report(exc.code, relative, _formula_span(span, exc.column, document), f"metric {quote(metric_id)}: {exc.message}")
+                ctx.report(
+                    exc.code,
+                    relative,
+                    _formula_span(span, exc.column, document),
+                    f"metric {quote(metric_id)}: {exc.message}",
+                )
             continue
         variable = scoring.get("variable")
         if isinstance(variable, str) and variable not in VARIABLES:
@@ -493,7 +524,7 @@ def _check_benchmark(ctx: _Context, relative: str, document: YamlDocument) -> No
                 span_at(data, ("metrics", index, "scoring", "variable")),
                 f"metric {quote(metric_id)}: unknown variable {quote(variable)}",
             )
-        bands = [scoring.get(band) for band in ("perfect", "good", "marginal")]
+        bands: list[Any] = [scoring.get(band) for band in ("perfect", "good", "marginal")]
         if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in bands):
             higher = scoring.get("higher_is_better") is True
             ordered = bands[0] >= bands[1] >= bands[2] if higher else bands[0] <= bands[1] <= bands[2]

@@ -44,7 +44,7 @@ DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 class YMap(dict[str, Any]):
     """A mapping that remembers where it, its keys and its values are."""
 
-    __slots__ = ("span", "key_spans", "value_spans")
+    __slots__ = ("key_spans", "span", "value_spans")
 
     def __init__(self, span: Span) -> None:
         super().__init__()
@@ -56,7 +56,7 @@ class YMap(dict[str, Any]):
 class YList(list[Any]):
     """A sequence that remembers where it and its items are."""
 
-    __slots__ = ("span", "item_spans")
+    __slots__ = ("item_spans", "span")
 
     def __init__(self, span: Span) -> None:
         super().__init__()
@@ -111,7 +111,7 @@ def _scalar(event: Any) -> Any:
     if tag is None or tag == "!":
         if event.style or tag == "!":
             return event.value
-        tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
+        tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
         if tag == STR_TAG:
             return event.value
     if tag not in _SCALAR_TAGS:
@@ -127,11 +127,13 @@ def _scalar(event: Any) -> Any:
     try:
         return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
     except (ValueError, yaml.YAMLError) as exc:
-        raise YamlError("yaml-syntax", f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}", _span(event)) from None
+        raise YamlError(
+            "yaml-syntax", f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}", _span(event)
+        ) from None
 
 
 class _Frame:
-    __slots__ = ("container", "anchor", "size", "pending_key", "pending_key_span", "merge_next", "merges", "explicit")
+    __slots__ = ("anchor", "container", "explicit", "merge_next", "merges", "pending_key", "pending_key_span", "size")
 
     def __init__(self, container: YMap | YList, anchor: str | None) -> None:
         self.container = container
@@ -211,7 +213,12 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
             if isinstance(event, events.ScalarEvent):
                 real_nodes += 1
                 top = stack[-1] if stack else None
-                if event.tag is None and top is not None and isinstance(top.container, YMap) and top.pending_key is None:
+                if (
+                    event.tag is None
+                    and top is not None
+                    and isinstance(top.container, YMap)
+                    and top.pending_key is None
+                ):
                     value = event.value  # keys keep their text: `on:` stays "on"
                 else:
                     value = _scalar(event)
@@ -224,7 +231,10 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                     raise YamlError("yaml-tag", f"unsupported YAML tag {event.tag!r}", _span(event))
                 if len(stack) >= MAX_DEPTH:
                     raise YamlError(
-                        "yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels", _span(event), "flatten the structure"
+                        "yaml-too-deep",
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                        _span(event),
+                        "flatten the structure",
                     )
                 container: YMap | YList = (
                     YMap(_span(event)) if isinstance(event, events.MappingStartEvent) else YList(_span(event))
@@ -236,7 +246,8 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                 frame = stack.pop()
                 done = frame.container
                 start = done.span
-                done.span = Span(start.line, start.column, event.end_mark.line + 1, event.end_mark.column + 1)
+                end: Any = event.end_mark
+                done.span = Span(start.line, start.column, end.line + 1, end.column + 1)
                 if isinstance(done, YMap) and frame.merges:
                     for source in frame.merges:
                         for key, value in source.items():
@@ -309,7 +320,10 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> YamlDocument
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise YamlError(
-            "yaml-encoding", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})", Span.at(line, column), "save the file as UTF-8"
+            "yaml-encoding",
+            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+            Span.at(line, column),
+            "save the file as UTF-8",
         ) from None
     lines = text.splitlines()
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in lines):

@@ -23,7 +23,9 @@ class Completed:
         return self.stdout + self.stderr
 
 
-def run_skillci(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, timeout: float = 60) -> Completed:
+def run_skillci(
+    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> Completed:
     """Run `python -m skillci ARGS` and capture everything."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     environment.update(env or {})

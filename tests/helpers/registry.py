@@ -22,3 +22,11 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, fragment: str) -> int:
+    """The 1-based number of the first line of path containing fragment."""
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if fragment in text:
+            return number
+    raise AssertionError(f"{fragment!r} not in {path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from helpers.act import commit_all, project_copy, pull_request_event, run_act
 from helpers.registry import replace_in
 
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.act
 
 def test_pr_checks_pass_on_the_valid_example(tmp_path: Path) -> None:
     repo = project_copy(tmp_path / "repo")
-    result = run_act(repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path))
+    result = run_act(
+        repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path)
+    )
     assert result.code == 0, result.output[-4000:]
     assert result.output.count("Job succeeded") == 2
     assert "skillci validate: ok — 4 skills" in result.output
@@ -32,7 +35,9 @@ def test_pr_checks_fail_with_an_annotation_on_the_broken_line(tmp_path: Path) ->
     )
     commit_all(repo, "test: break the registry")
 
-    result = run_act(repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path))
+    result = run_act(
+        repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path)
+    )
 
     assert result.code != 0
     assert "Job failed" in result.output

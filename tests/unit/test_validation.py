@@ -1,0 +1,85 @@
+"""Registry validation, called directly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from helpers import DATA, REPO_ROOT
+from helpers.registry import copy_example, replace_in
+from skillci.config import load_config
+from skillci.findings import Severity
+from skillci.validation import validate_registry
+
+
+def _codes(root: Path) -> list[tuple[str, str, int]]:
+    result = validate_registry(load_config(root))
+    return [(f.code, f.file, f.line) for f in result.sorted_findings()]
+
+
+def test_the_bundled_example_is_valid() -> None:
+    result = validate_registry(load_config(REPO_ROOT))
+    assert result.findings == []
+    assert result.counts["skills"] >= 3
+    assert result.counts["failure_modes"] == 12
+    assert result.counts["metrics"] == 4
+
+
+def test_legacy_registry_validates_once_its_enums_are_configured(tmp_path: Path) -> None:
+    legacy = DATA / "positive" / "legacy-registry"
+    assert validate_registry(load_config(legacy)).findings == []
+
+    shutil.copytree(legacy, tmp_path / "legacy")
+    (tmp_path / "legacy" / "skillci.yaml").unlink()
+    (tmp_path / "legacy" / "ssot").mkdir()
+    for name, target in [
+        ("skills.yaml", "ssot/agents/skills.yaml"),
+        ("tools.yaml", "ssot/tools/registry.yaml"),
+        ("failure_modes.yaml", "ssot/errors/failure_modes.yaml"),
+        ("benchmark.yaml", "ssot/agents/benchmark.yaml"),
+    ]:
+        (tmp_path / "legacy" / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(legacy / "registry" / name, tmp_path / "legacy" / target)
+    codes = {code for code, _, _ in _codes(tmp_path / "legacy")}
+    assert "schema-enum" in codes  # vercel_sandbox is not a default executor
+
+
+def test_errors_point_at_the_offending_node(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    skills = root / "ssot" / "agents" / "skills.yaml"
+    replace_in(skills, "  - id: triage-flaky-test", "  - id: fix-lint")
+    line = skills.read_text().splitlines().index("  - id: fix-lint", 10) + 1
+    assert ("duplicate-skill-id", "ssot/agents/skills.yaml", line) in _codes(root)
+
+
+def test_orphan_runbook_is_a_warning_only(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    (root / "docs" / "runbooks" / "failures" / "OLD.CODE.md").write_text("# old\n")
+    result = validate_registry(load_config(root))
+    assert result.ok
+    assert [(f.code, f.severity) for f in result.findings] == [("runbook-orphan", Severity.WARNING)]
+
+
+def test_tool_restricted_to_other_skills(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    replace_in(
+        root / "ssot" / "tools" / "registry.yaml",
+        "allowed_in_skills: [fix-lint]",
+        "allowed_in_skills: [bump-dependency]",
+    )
+    codes = [code for code, _, _ in _codes(root)]
+    assert codes == ["tool-not-allowed"]
+
+
+def test_cases_states_must_follow_the_skill_state_machine(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    replace_in(
+        root / "ssot" / "benchmarks" / "fix-lint.yaml", "states: [PLAN, PATCH, VERIFY]", "states: [PLAN, MONITOR]"
+    )
+    assert [code for code, _, _ in _codes(root)] == ["case-state-order"]
+
+
+def test_band_thresholds_must_be_ordered(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    replace_in(root / "ssot" / "agents" / "benchmark.yaml", "      good: 2\n", "      good: 0\n")
+    assert [code for code, _, _ in _codes(root)] == ["band-order"]
