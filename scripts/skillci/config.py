@@ -69,7 +69,8 @@ def _fail(source: Path, data: Any, path: tuple[str | int, ...], message: str) ->
 
 def _safe_relative(value: str) -> bool:
     pure = PurePosixPath(value)
-    return bool(value) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in value
+    control = any(ord(char) < 32 or ord(char) == 127 for char in value)
+    return bool(value) and not control and not pure.is_absolute() and ".." not in pure.parts and "\\" not in value
 
 
 def _string_list(source: Path, data: Any, path: tuple[str | int, ...]) -> tuple[str, ...]:

@@ -38,7 +38,13 @@ def _text(max_length: int, description: str) -> dict[str, Any]:
 
 
 def _relative_path(description: str) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": 512, "pattern": r"^[^/\\]", "description": description}
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512,
+        "pattern": r"^[^/\\\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        "description": description,
+    }
 
 
 def _meta() -> dict[str, Any]:

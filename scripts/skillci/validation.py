@@ -81,8 +81,11 @@ class _Context:
         """Load one registry file, reporting anything that stops it from being read."""
         if relative in self.documents:
             return self.documents[relative]
-        path = self.config.resolve(relative)
-        if not path.is_file():
+        path = _inside(self.config.root, relative)
+        if path is None:
+            self.report("path-escape", relative, None, f"{kind} file resolves outside the repository")
+            return None
+        if not _is_file(path):
             self.report("file-missing", relative, None, f"{kind} file not found", kind=kind)
             return None
         try:
@@ -206,15 +209,29 @@ def _check_unique(ctx: _Context, relative: str, data: Any, list_key: str, id_key
             seen[value] = span.line
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _inside(root: Path, relative: str) -> Path | None:
     """The resolved path when relative stays inside root (symlinks followed), else None."""
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts or "\\" in relative or relative.startswith("~"):
         return None
-    resolved = (root / relative).resolve()
+    try:
+        resolved = (root / relative).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
     if resolved != root and root not in resolved.parents:
         return None
     return resolved
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file that says False for names the OS refuses (too long, NUL bytes)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _check_skills(ctx: _Context, relative: str, data: Any, tools: dict[str, list[str]] | None) -> None:
@@ -302,6 +319,8 @@ def _check_skill_benchmark(ctx: _Context, relative: str, data: Any, index: int, 
             span_at(data, base, key=False),
             f"skill {quote(skill_id)} has benchmark cases but no benchmark.command",
         )
+    if _CONTROL.search(cases):
+        return  # the schema reports control characters in paths
     span = span_at(data, (*base, "cases"))
     resolved = _inside(ctx.config.root, cases)
     if resolved is None:
@@ -309,7 +328,7 @@ def _check_skill_benchmark(ctx: _Context, relative: str, data: Any, index: int, 
             "path-escape", relative, span, f"skill {quote(skill_id)}: cases path {quote(cases)} leaves the repository"
         )
         return
-    if not resolved.is_file():
+    if not _is_file(resolved):
         ctx.report("cases-missing", relative, span, f"skill {quote(skill_id)}: cases file {quote(cases)} not found")
         return
     first_time = cases not in ctx.documents
@@ -408,8 +427,8 @@ def _check_failure_modes(ctx: _Context, relative: str, data: Any) -> None:
     for index, mode in _items(data, "failure_modes"):
         runbook = mode.get("runbook")
         code = mode.get("code", f"#{index}")
-        if not isinstance(runbook, str):
-            continue
+        if not isinstance(runbook, str) or _CONTROL.search(runbook):
+            continue  # the schema reports wrong types and control characters
         span = span_at(data, ("failure_modes", index, "runbook"))
         resolved = _inside(root, runbook)
         if resolved is None:
@@ -420,7 +439,7 @@ def _check_failure_modes(ctx: _Context, relative: str, data: Any) -> None:
                 f"{quote(code)}: runbook {quote(runbook)} points outside the repository",
             )
             continue
-        if not resolved.is_file():
+        if not _is_file(resolved):
             ctx.report("runbook-missing", relative, span, f"{quote(code)}: runbook {quote(runbook)} not found")
             continue
         referenced.add(resolved)

@@ -7,6 +7,7 @@ expansion, and it reports duplicate keys at the duplicate's line.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,15 @@ def _scalar(event: Any) -> Any:
         return event.value
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
-        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+        value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise YamlError(
+                "yaml-non-finite",
+                f"{event.value!r} is not a finite number",
+                _span(event),
+                "registries hold finite numbers",
+            )
+        return value
     except (ValueError, yaml.YAMLError) as exc:
         raise YamlError(
             "yaml-syntax", f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}", _span(event)

@@ -160,18 +160,28 @@ def _fill_2mb(case: Case, repo: Path, outside: Path) -> None:
 
 
 def _symlink_runbook(case: Case, repo: Path, outside: Path) -> None:
-    """Replace a real runbook by a symlink to a file outside the checkout."""
+    """The runbook the case's failure mode names: a symlink to a file outside the checkout."""
     secret = outside / "secret.md"
     secret.write_text("# not part of the repository\n", encoding="utf-8")
-    runbook = repo / "docs" / "runbooks" / "failures" / "AGENT.CRASH.md"
-    runbook.unlink()
+    runbook = repo / "docs" / "runbooks" / "failures" / "AGENT.LEAK.md"
+    assert not runbook.exists()
     runbook.symlink_to(secret)
     assert runbook.resolve() == secret.resolve()
+
+
+def _symlink_tools_registry(case: Case, repo: Path, outside: Path) -> None:
+    """The tools registry itself: a symlink to a (valid) copy outside the checkout."""
+    registry = repo / "ssot" / "tools" / "registry.yaml"
+    copy = outside / "registry.yaml"
+    shutil.copyfile(registry, copy)
+    registry.unlink()
+    registry.symlink_to(copy)
 
 
 SETUPS: dict[str, Callable[[Case, Path, Path], None]] = {
     "fill-2mb": _fill_2mb,
     "symlink-runbook": _symlink_runbook,
+    "symlink-tools-registry": _symlink_tools_registry,
 }
 
 
@@ -266,7 +276,9 @@ def test_corpus_is_large_and_well_formed() -> None:
 @pytest.mark.parametrize(
     "case",
     [
-        pytest.param(case, id=case.name, marks=[pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else [])
+        pytest.param(
+            case, id=case.name, marks=[pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
+        )
         for case in CASES
     ],
 )

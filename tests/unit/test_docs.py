@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from helpers import REPO_ROOT
-
 from skillci.formula import FUNCTIONS, VARIABLES
 from skillci.validation import HINTS
 
