@@ -142,7 +142,7 @@ def _scalar(event: Any) -> Any:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "explicit", "merge_next", "merges", "pending_key", "pending_key_span", "size")
+    __slots__ = ("anchor", "container", "merge_next", "merges", "pending_key", "pending_key_span", "size")
 
     def __init__(self, container: YMap | YList, anchor: str | None) -> None:
         self.container = container
@@ -152,7 +152,6 @@ class _Frame:
         self.pending_key_span: Span | None = None
         self.merge_next = False
         self.merges: list[YMap] = []
-        self.explicit: set[str] = set()
 
 
 def _events(text: str) -> Any:
@@ -188,7 +187,7 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                 raise YamlError("yaml-key-type", "a mapping key must be a plain value, not a collection", span)
             key = value if isinstance(value, str) else str(value)
             frame.merge_next = plain_merge_key
-            if key in frame.explicit and not plain_merge_key:
+            if key in container and not plain_merge_key:  # merges land only at the mapping's end
                 first = container.key_spans[key]
                 issues.append(
                     YamlIssue(
@@ -212,7 +211,6 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                     raise YamlError("yaml-syntax", "a merge key '<<' takes a mapping or a list of mappings", span)
                 frame.merges.append(source)
             return
-        frame.explicit.add(key)
         container[key] = value
         container.key_spans[key] = key_span
         container.value_spans[key] = span
