@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from helpers.postgres import PostgresServer, start_server
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -23,3 +29,20 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_WORKSPACE", "GITHUB_RUN_ID"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SKILLCI_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.jsonl"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole session, removed afterwards."""
+    parent = Path(tempfile.mkdtemp(prefix="skillci-pg-"))
+    parent.chmod(0o755)  # the server runs as `postgres` when the tests run as root
+    try:
+        server = start_server(parent / "cluster")
+    except BaseException:
+        shutil.rmtree(parent, ignore_errors=True)
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(parent, ignore_errors=True)
