@@ -40,6 +40,15 @@ def _timestamps() -> list[Column[object]]:
     ]
 
 
+def _synced() -> list[Column[object]]:
+    """Columns every entity synced from the registry carries: its content hash and soft deletion."""
+    return [
+        Column("content_hash", String(64), nullable=False),
+        Column("removed_at", DateTime(timezone=True)),
+        *_timestamps(),
+    ]
+
+
 skills = Table(
     "skills",
     metadata,
@@ -51,10 +60,8 @@ skills = Table(
     Column("owner", Text, nullable=False),
     Column("status", String(32), nullable=False),
     Column("spec", Json, nullable=False),
-    Column("content_hash", String(64), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("removed_at", DateTime(timezone=True)),
-    *_timestamps(),
+    *_synced(),
     CheckConstraint("max_duration_s between 1 and 3600", name="skills_max_duration_s_range"),
     CheckConstraint("version >= 1", name="skills_version_positive"),
 )
@@ -78,9 +85,7 @@ tools = Table(
     Column("id", String(64), primary_key=True),
     Column("description", Text, nullable=False),
     Column("allowed_in_skills", Json, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("removed_at", DateTime(timezone=True)),
-    *_timestamps(),
+    *_synced(),
 )
 
 failure_modes = Table(
@@ -94,9 +99,7 @@ failure_modes = Table(
     Column("http_status", Integer),
     Column("retryable", Boolean, nullable=False),
     Column("ci_behavior", String(32)),
-    Column("content_hash", String(64), nullable=False),
-    Column("removed_at", DateTime(timezone=True)),
-    *_timestamps(),
+    *_synced(),
     CheckConstraint("severity in ('critical', 'high', 'medium', 'low')", name="failure_modes_severity_check"),
 )
 
