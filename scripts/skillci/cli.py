@@ -14,10 +14,13 @@ import click
 from skillci import __version__
 from skillci.errors import ExitCode, SkillciError
 from skillci.reporters import REPORTERS
+from skillci.sync_report import SYNC_REPORTERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS_VALIDATE = tuple(REPORTERS)
+FORMATS_SYNC = tuple(SYNC_REPORTERS)
+FORMATS_PLAIN = ("text", "json")
 
 
 def _default_format() -> str:
@@ -50,10 +53,24 @@ def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
     return decorate
 
 
+def store_option(func: F) -> F:
+    """--store: which store to use (the URL may carry a password; it is never printed)."""
+    return click.option(
+        "--store",
+        metavar="URL",
+        default=None,
+        help="sqlite:///PATH, postgresql://… or supabase (default: $SKILLCI_STORE, else sqlite:///.skillci/skillci.db).",
+    )(func)
+
+
 def verbosity_options(func: F) -> F:
     """-v/--verbose and -q/--quiet, folded into one verbosity number."""
     func = click.option("-v", "--verbose", count=True, help="Say more.")(func)
     return click.option("-q", "--quiet", count=True, help="Say less (warnings are not listed).")(func)
+
+
+def _plain_format(output_format: str | None) -> str:
+    return output_format or "text"
 
 
 def _color() -> bool:
@@ -153,3 +170,70 @@ def schema_export(directory: Path, root: Path) -> None:
     from skillci.commands.schema_export import schema_export as command
 
     _invoke("schema export", root, command, directory=directory)
+
+
+@main.group()
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("migrate")
+@root_option
+@store_option
+@format_option(FORMATS_PLAIN)
+def db_migrate(root: Path, store: str | None, output_format: str | None) -> None:
+    """Apply the migrations the store lacks (on SQLite: create the tables) and record them."""
+    from skillci.commands.db_migrate import db_migrate as command
+
+    _invoke("db migrate", root, command, store=store, output_format=_plain_format(output_format))
+
+
+@main.command()
+@root_option
+@store_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--migrate", is_flag=True, help="Bring the store's schema up to date first.")
+@click.option("--git-sha", default=None, help="The commit being synced (default: $GITHUB_SHA, else git HEAD).")
+@format_option(FORMATS_SYNC)
+@verbosity_options
+def sync(
+    root: Path,
+    store: str | None,
+    dry_run: bool,
+    migrate: bool,
+    git_sha: str | None,
+    output_format: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """Sync the registry into the store: create, update, deprecate; one transaction."""
+    from skillci.commands.sync import sync as command
+
+    _invoke(
+        "sync",
+        root,
+        command,
+        store=store,
+        dry_run=dry_run,
+        migrate=migrate,
+        git_sha=git_sha,
+        output_format=output_format or _default_format(),
+        verbosity=verbose - quiet,
+    )
+
+
+@main.group()
+def runs() -> None:
+    """Runs of skills: what agents and workflows report."""
+
+
+@runs.command("record")
+@click.argument("source", default="-", metavar="FILE")
+@root_option
+@store_option
+@format_option(FORMATS_PLAIN)
+def runs_record(source: str, root: Path, store: str | None, output_format: str | None) -> None:
+    """Record run reports (JSON: one object or a list) from FILE, or stdin when FILE is - or absent."""
+    from skillci.commands.runs_record import runs_record as command
+
+    _invoke("runs record", root, command, store=store, source=source, output_format=_plain_format(output_format))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class ValidationResult:
     files: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    #: The loaded registry documents by kind (skills, tools, failure_modes, benchmark), as far as they loaded.
+    data: dict[str, Any] = field(default_factory=dict)
 
     def add(self, finding: Finding) -> None:
         """Record one finding."""

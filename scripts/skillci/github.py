@@ -124,3 +124,14 @@ def validation_summary(result: ValidationResult) -> str:
         if len(findings) > 200:
             lines.append(f"\n…and {len(findings) - 200} more findings (see the job log).")
     return "\n".join(lines) + "\n"
+
+
+def sync_summary(counts: Mapping[str, Mapping[str, int]], *, applied: bool, dry_run: bool, store: str) -> str:
+    """The Markdown job summary of a sync."""
+    verdict = "dry run (nothing written)" if dry_run else ("applied" if applied else "nothing to do")
+    lines = [f"## skillci sync: {verdict}", "", f"Store: `{_cell(store)}`", ""]
+    lines += ["| | created | updated | deprecated | unchanged |", "|---|---|---|---|---|"]
+    for kind, numbers in counts.items():
+        cells = " | ".join(str(numbers[name]) for name in ("created", "updated", "deprecated", "unchanged"))
+        lines.append(f"| {kind.replace('_', ' ')} | {cells} |")
+    return "\n".join(lines) + "\n"

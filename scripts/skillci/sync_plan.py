@@ -94,3 +94,90 @@ def plan_entities(kind: str, desired: Mapping[str, Mapping[str, Any]], current: 
         action: Action = "unchanged" if existing.removed else "deprecate"
         changes.append(Change(key, action, None, existing.content_hash))
     return EntityPlan(kind, tuple(changes))
+
+
+#: The registry's kinds of entity, in the order a sync applies them, and the key of each.
+KINDS: dict[str, str] = {"tools": "id", "failure_modes": "code", "skills": "id"}
+
+#: The table columns each kind's rows carry, besides `spec` and `content_hash` (all come from the spec).
+ROW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tools": ("id", "description", "allowed_in_skills"),
+    "failure_modes": (
+        "code",
+        "category",
+        "severity",
+        "description",
+        "runbook",
+        "http_status",
+        "retryable",
+        "ci_behavior",
+    ),
+    "skills": ("id", "name", "description", "executor", "max_duration_s", "owner", "status"),
+}
+
+#: The order in which results show the kinds.
+DISPLAY_ORDER = ("skills", "tools", "failure_modes")
+
+#: What a store holds: for each kind, each key's current state.
+RegistryState = Mapping[str, Mapping[str, Current]]
+
+
+def desired_state(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The registry's entities by kind and key, from the validated documents (keyed by kind)."""
+    lists = {"skills": ("skills", "skills"), "tools": ("tools", "tools"), "failure_modes": ("failure_modes",) * 2}
+    desired: dict[str, dict[str, Any]] = {}
+    for kind, key in KINDS.items():
+        document, list_key = lists[kind]
+        items = (data.get(document) or {}).get(list_key) or []
+        desired[kind] = {str(item[key]): normalize(item) for item in items}
+    return desired
+
+
+def state_from_json(document: Mapping[str, Any]) -> dict[str, dict[str, Current]]:
+    """A RegistryState from the JSON a store returns: {kind: [{key, spec, content_hash, removed}]}."""
+    return {
+        kind: {
+            str(row["key"]): Current(row["spec"], str(row["content_hash"]), bool(row["removed"]))
+            for row in document.get(kind) or []
+        }
+        for kind in KINDS
+    }
+
+
+def row_for(kind: str, spec: Mapping[str, Any], digest: str) -> dict[str, Any]:
+    """The table row of one entity: its columns, its whole spec and its content hash."""
+    return {**{column: spec.get(column) for column in ROW_COLUMNS[kind]}, "spec": spec, "content_hash": digest}
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """The plan for the whole registry: one EntityPlan per kind."""
+
+    entities: Mapping[str, EntityPlan]
+
+    @property
+    def writes(self) -> bool:
+        """True when applying the plan changes anything."""
+        return any(plan.writes for plan in self.entities.values())
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Counts per kind: created, updated, deprecated, unchanged."""
+        return {kind: self.entities[kind].counts() for kind in DISPLAY_ORDER if kind in self.entities}
+
+    def payload(self, *, git_sha: str | None) -> dict[str, Any]:
+        """What a store applies: rows to create or update and keys to deprecate, per kind."""
+        payload: dict[str, Any] = {"git_sha": git_sha}
+        for kind, plan in self.entities.items():
+            upsert = [
+                row_for(kind, change.spec, change.content_hash)
+                for change in plan.changes
+                if change.action in ("create", "update") and change.spec is not None and change.content_hash
+            ]
+            deprecate = [change.key for change in plan.changes if change.action == "deprecate"]
+            payload[kind] = {"upsert": upsert, "deprecate": deprecate}
+        return payload
+
+
+def plan_sync(desired: Mapping[str, Mapping[str, Any]], state: RegistryState) -> SyncPlan:
+    """Plan a sync of every kind: the registry (desired) against what the store holds (state)."""
+    return SyncPlan({kind: plan_entities(kind, desired.get(kind, {}), state.get(kind, {})) for kind in KINDS})

@@ -585,6 +585,8 @@ def validate_registry(config: Config) -> ValidationResult:
         _validate_schema(ctx, paths.benchmark, bench.data, schemas.benchmark_schema())
         _check_benchmark(ctx, paths.benchmark, bench)
 
+    loaded = {"skills": skills, "tools": tools_doc, "failure_modes": modes, "benchmark": bench}
+    result.data = {kind: document.data for kind, document in loaded.items() if document is not None}
     result.counts = {
         "skills": len(_items(skills.data, "skills")) if skills else 0,
         "tools": len(_items(tools_doc.data, "tools")) if tools_doc else 0,

@@ -18,15 +18,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from skillci.runs import RUN_STATES
 
 #: The schema name the Postgres migrations use; SQLite maps it away (schema_translate_map).
 SCHEMA = "ops"
 
-#: Run states and the transitions the store allows.
-RUN_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed_out")
-TERMINAL_STATES = ("succeeded", "failed", "cancelled", "timed_out")
 
 metadata = MetaData(schema=SCHEMA)
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -35,14 +35,15 @@ Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INT
 
 def _timestamps() -> list[Column[object]]:
     return [
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     ]
 
 
 def _synced() -> list[Column[object]]:
-    """Columns every entity synced from the registry carries: its content hash and soft deletion."""
+    """Columns every entity synced from the registry carries: its spec, content hash and soft deletion."""
     return [
+        Column("spec", Json, nullable=False),
         Column("content_hash", String(64), nullable=False),
         Column("removed_at", DateTime(timezone=True)),
         *_timestamps(),
@@ -59,7 +60,6 @@ skills = Table(
     Column("max_duration_s", Integer, nullable=False),
     Column("owner", Text, nullable=False),
     Column("status", String(32), nullable=False),
-    Column("spec", Json, nullable=False),
     Column("version", Integer, nullable=False),
     *_synced(),
     CheckConstraint("max_duration_s between 1 and 3600", name="skills_max_duration_s_range"),
@@ -75,7 +75,7 @@ skill_versions = Table(
     Column("content_hash", String(64), nullable=False),
     Column("spec", Json, nullable=False),
     Column("git_sha", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("skill_id", "version", name="skill_versions_skill_version_key"),
 )
 
@@ -124,6 +124,9 @@ runs = Table(
     Column("tokens_out", BigInteger),
     Column("cost_usd", Float),
     Column("output", Json),
+    Column("failure_code", String(128)),
+    Column("error_message", Text),
+    Column("error_fingerprint", String(64)),
     *_timestamps(),
     CheckConstraint(f"status in ({', '.join(repr(s) for s in RUN_STATES)})", name="runs_status_check"),
     CheckConstraint("source in ('bench', 'production')", name="runs_source_check"),
@@ -140,7 +143,7 @@ run_events = Table(
     Column("event", String(32), nullable=False),
     Column("state", String(64)),
     Column("detail", Json),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("run_id", "seq", name="run_events_run_seq_key"),
 )
 
@@ -174,7 +177,7 @@ agent_benchmark_results = Table(
     Column("missing_metrics", Json, nullable=False),
     Column("git_sha", String(64)),
     Column("branch", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("cases_passed between 0 and cases_total", name="agent_benchmark_results_cases_check"),
     Index("agent_benchmark_results_skill_branch_idx", "skill_id", "branch", "created_at"),
 )
@@ -189,7 +192,7 @@ gate_results = Table(
     Column("commit_sha", String(64)),
     Column("pr_number", Integer),
     Column("run_url", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("gate_results_created_idx", "created_at"),
 )
 
@@ -203,7 +206,7 @@ notifications = Table(
     Column("status", String(16), nullable=False),
     Column("payload", Json),
     Column("sent_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status in ('sent', 'failed')", name="notifications_status_check"),
 )
 

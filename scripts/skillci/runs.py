@@ -1,0 +1,190 @@
+"""Run reports: what an agent or a workflow says about one run, checked before any store sees it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from skillci.errors import BadInput
+
+#: Every state a run can be in.
+RUN_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed_out")
+
+#: The run state machine: from each state, the states a run may move to (staying put is always allowed).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "queued": frozenset({"running", "cancelled"}),
+    "running": frozenset({"succeeded", "failed", "cancelled", "timed_out"}),
+    "succeeded": frozenset(),
+    "failed": frozenset(),
+    "cancelled": frozenset(),
+    "timed_out": frozenset(),
+}
+
+#: Run ids derive from idempotency keys in this namespace, so a retried report names the same run.
+RUN_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d3b-5e7f-9a0b-1c2d3e4f5a6b")
+
+_NUMBER = {"type": "number", "minimum": 0}
+_COUNT = {"type": "integer", "minimum": 0}
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
+_TIME = {"type": "string", "format": "date-time"}
+
+#: JSON Schema of one run report (the input of `skillci runs record`).
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["idempotency_key", "skill_id", "status"],
+    "properties": {
+        "idempotency_key": _TEXT,
+        "skill_id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"},
+        "status": {"enum": list(RUN_STATES)},
+        "source": {"enum": ["bench", "production"]},
+        "case_id": {"type": "string", "minLength": 1, "maxLength": 64},
+        "git_sha": {"type": "string", "pattern": "^[0-9a-f]{7,64}$"},
+        "branch": {"type": "string", "maxLength": 255},
+        "started_at": _TIME,
+        "finished_at": _TIME,
+        "duration_s": _NUMBER,
+        "ci_attempts": _COUNT,
+        "changed_lines": _COUNT,
+        "time_to_green_s": _NUMBER,
+        "tokens_in": _COUNT,
+        "tokens_out": _COUNT,
+        "cost_usd": _NUMBER,
+        "output": {},
+        "events": {
+            "type": "array",
+            "maxItems": 10000,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["event"],
+                "properties": {
+                    "seq": {"type": "integer", "minimum": 1},
+                    "event": {"type": "string", "minLength": 1, "maxLength": 32},
+                    "state": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "detail": {},
+                    "at": _TIME,
+                },
+            },
+        },
+        "error": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "pattern": r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$"},
+                "message": {"type": "string", "minLength": 1, "maxLength": 4000},
+            },
+        },
+    },
+}
+
+_VOLATILE = [
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE), "<uuid>"),
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?"), "<time>"),
+    (re.compile(r"\b(?:0x)?[0-9a-f]{8,}\b", re.IGNORECASE), "<hex>"),
+    (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+){2,}/?"), "<path>"),
+    (re.compile(r"'[^']*'|\"[^\"]*\""), "<str>"),
+    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def normalize_message(message: str) -> str:
+    """An error message with its volatile parts (ids, times, paths, quoted values, numbers) replaced."""
+    text = message.strip()
+    for pattern, replacement in _VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def error_fingerprint(failure_code: str, message: str, skill_id: str | None) -> str:
+    """The identity of an error: failure code + normalised message + skill."""
+    key = "\0".join((failure_code, normalize_message(message), skill_id or ""))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def run_id_for(idempotency_key: str) -> str:
+    """The run id a report with this idempotency key names (stable across retries)."""
+    return str(uuid.uuid5(RUN_ID_NAMESPACE, idempotency_key))
+
+
+def transition_allowed(old: str, new: str) -> bool:
+    """Whether a run in state old may move to state new."""
+    return old == new or new in TRANSITIONS[old]
+
+
+def illegal_transition(run_id: str, old: str, new: str) -> BadInput:
+    """The error for a refused transition."""
+    return BadInput(f"illegal run transition for run {run_id}: {old} -> {new}")
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """One checked run report, in the shape the stores apply."""
+
+    run: dict[str, Any]
+    events: list[dict[str, Any]]
+    error: dict[str, Any] | None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The JSON the stores' record function takes."""
+        return {"run": self.run, "events": self.events, "error": self.error}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What recording a report did: the run, its previous state (None when created) and its state now."""
+
+    id: str
+    status: str
+    previous: str | None
+    created: bool
+
+
+def _timestamp(value: str, where: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"{where}: {value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise BadInput(f"{where}: {value!r} has no time zone (add Z or +00:00)")
+    return parsed.isoformat()
+
+
+def build_report(data: Mapping[str, Any]) -> RunReport:
+    """A RunReport from schema-checked report data: run id, defaults, timestamps and the error fingerprint."""
+    run: dict[str, Any] = {key: value for key, value in data.items() if key not in ("events", "error")}
+    run["id"] = run_id_for(str(data["idempotency_key"]))
+    run.setdefault("source", "production")
+    for key in ("started_at", "finished_at"):
+        if key in run:
+            run[key] = _timestamp(run[key], key)
+    events = []
+    for index, event in enumerate(data.get("events") or [], start=1):
+        row = {"seq": event.get("seq", index), "event": event["event"], "state": event.get("state")}
+        row["detail"] = event.get("detail")
+        if "at" in event:
+            row["created_at"] = _timestamp(event["at"], f"events[{index - 1}].at")
+        events.append(row)
+    seqs = [event["seq"] for event in events]
+    if len(seqs) != len(set(seqs)):
+        raise BadInput("events: two events share one seq")
+    error = None
+    if data.get("error"):
+        code, message = data["error"]["code"], data["error"]["message"]
+        skill = str(data["skill_id"])
+        error = {
+            "fingerprint": error_fingerprint(code, message, skill),
+            "failure_code": code,
+            "message": message,
+            "skill_id": skill,
+        }
+        run["failure_code"], run["error_message"] = code, message
+    return RunReport(run=run, events=events, error=error)

@@ -1,0 +1,122 @@
+"""The Store interface every implementation provides, and the retry policy they share."""
+
+from __future__ import annotations
+
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from skillci.errors import ServiceFailed
+from skillci.runs import RunOutcome, RunReport
+from skillci.sync_plan import RegistryState, SyncPlan, plan_sync
+
+T = TypeVar("T")
+
+#: Attempts for an operation that failed transiently, and the first back-off delay (doubled each time).
+ATTEMPTS = 4
+FIRST_DELAY_S = 0.5
+
+
+class Transient(Exception):
+    """A failure worth retrying (connection lost, server restarting, serialization conflict)."""
+
+
+def with_retries(operation: Callable[[], T], *, describe: Callable[[Exception], str], attempts: int = ATTEMPTS) -> T:
+    """Run operation, retrying Transient failures with exponential back-off and jitter; then exit 3."""
+    delay = FIRST_DELAY_S
+    for attempt in range(1, attempts + 1):
+        try:
+            return operation()
+        except Transient as exc:
+            cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+            if attempt == attempts:
+                raise ServiceFailed(f"{describe(cause)} (gave up after {attempts} attempts)") from None
+            time.sleep(delay * (1 + random.random() / 2))
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """A sync: its plan, whether anything was written, and what was written (per kind, when applied)."""
+
+    plan: SyncPlan
+    applied: bool
+    written: Mapping[str, Mapping[str, int]] | None = None
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Counts per kind; when applied, the rows actually written (a concurrent sync may have done some)."""
+        counts = self.plan.counts()
+        if self.written:
+            for kind, written in self.written.items():
+                total = sum(counts[kind].values())
+                counts[kind].update({name: int(written.get(name, 0)) for name in ("created", "updated", "deprecated")})
+                counts[kind]["unchanged"] = total - sum(counts[kind][n] for n in ("created", "updated", "deprecated"))
+        return counts
+
+
+class SyncSession(ABC):
+    """One sync's view of the store: read the registry state, then apply a payload (inside one transaction)."""
+
+    @abstractmethod
+    def registry_state(self) -> RegistryState:
+        """What the registry tables hold."""
+
+    @abstractmethod
+    def apply(self, payload: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        """Apply a sync payload; return the rows written per kind (created, updated, deprecated)."""
+
+
+class Store(ABC):
+    """Where the registry, runs, results and reports live."""
+
+    #: A short name for messages: sqlite, postgres or supabase.
+    kind: str = ""
+
+    def __init__(self, *, location: str) -> None:
+        #: Where the store is, fit for printing (no password, no key).
+        self.location = location
+
+    @abstractmethod
+    def migrate(self) -> list[str]:
+        """Bring the schema up to date; return the names of the migrations applied now."""
+
+    @abstractmethod
+    def sync_session(self) -> AbstractContextManager[SyncSession]:
+        """A session holding the sync lock, committed on a clean exit and rolled back otherwise."""
+
+    @abstractmethod
+    def record_run(self, report: RunReport) -> RunOutcome:
+        """Record one run report atomically and idempotently (its idempotency key names the run)."""
+
+    @abstractmethod
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table, ordered by its primary key."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    def _retrying(self, operation: Callable[[], T]) -> T:
+        return with_retries(operation, describe=self.describe_failure)
+
+    def describe_failure(self, exc: Exception) -> str:
+        """One line about a failure of this store, without secrets."""
+        return f"{self.kind} store {self.location}: {exc}"
+
+    def sync(self, desired: Mapping[str, Mapping[str, Any]], *, git_sha: str | None, apply: bool) -> SyncOutcome:
+        """Plan the registry against the store and, when apply is true, write the plan in one transaction."""
+
+        def attempt() -> SyncOutcome:
+            with self.sync_session() as session:
+                plan = plan_sync(desired, session.registry_state())
+                if not (apply and plan.writes):
+                    return SyncOutcome(plan, applied=False)
+                written = session.apply(plan.payload(git_sha=git_sha))
+            wrote = any(any(counts.values()) for counts in written.values())
+            return SyncOutcome(plan, applied=wrote, written=written)
+
+        return self._retrying(attempt)

@@ -1,0 +1,358 @@
+"""The SQLAlchemy stores: embedded SQLite, and Postgres (schema ops, writes through the migrations' functions)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from skillci.errors import BadInput, ServiceFailed
+from skillci.runs import RunOutcome, RunReport, illegal_transition, transition_allowed
+from skillci.store import tables
+from skillci.store.base import Store, SyncSession, Transient
+from skillci.sync_plan import KINDS, RegistryState, state_from_json
+
+#: SQLSTATEs worth a retry: connection exceptions, the server shutting down or starting, resource exhaustion,
+#: serialization failures and deadlocks.
+_TRANSIENT_CLASSES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
+_SYNC_LOCK = "select pg_advisory_xact_lock(hashtextextended('skillci.sync', 0))"
+_MIGRATE_LOCK = "select pg_advisory_xact_lock(hashtextextended('skillci.migrate', 0))"
+_KEY_COLUMN = {"skills": "id", "tools": "id", "failure_modes": "code"}
+
+
+def migration_files() -> list[tuple[str, str, str]]:
+    """The shipped migrations, oldest first: (version, name, sql)."""
+    folder = resources.files("skillci.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version, _, rest = entry.name.partition("_")
+            found.append((version, rest.removesuffix(".sql"), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class SqlStore(Store):
+    """A store reached through SQLAlchemy Core."""
+
+    def __init__(self, *, engine: Engine, location: str, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(location=location)
+        self.engine = engine
+        self._secrets = tuple(secret for secret in secrets if secret)
+
+    def close(self) -> None:
+        """Dispose of the engine's connections."""
+        self.engine.dispose()
+
+    def describe_failure(self, exc: Exception) -> str:
+        """One line about a database failure: the driver's first line, with any secret blanked."""
+        original = getattr(exc, "orig", None) or exc
+        text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return f"database {self.location}: {text}"
+
+    def _sqlstate(self, exc: DBAPIError) -> str | None:
+        return getattr(exc.orig, "sqlstate", None)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn driver errors into Transient (retried), BadInput or ServiceFailed."""
+        try:
+            yield
+        except DBAPIError as exc:
+            state = self._sqlstate(exc)
+            if exc.connection_invalidated or (state is None and isinstance(exc, sa.exc.OperationalError)):
+                raise Transient() from exc
+            if state and state.startswith(_TRANSIENT_CLASSES):
+                raise Transient() from exc
+            message = self.describe_failure(exc)
+            if state in ("23514", "23503", "22023", "22P02"):
+                raise BadInput(message.split(": ", 1)[1]) from None
+            if state in ("42P01", "3F000", "42883"):
+                raise BadInput(f"{message} (run `skillci db migrate` first)") from None
+            raise ServiceFailed(message) from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        with self._translated(), self.engine.begin() as connection:
+            yield connection
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table, ordered by its primary key."""
+        definition = tables.metadata.tables[f"{tables.SCHEMA}.{table}"]
+        query = sa.select(definition).order_by(*definition.primary_key.columns)
+
+        def read() -> list[dict[str, Any]]:
+            with self._transaction() as connection:
+                return [dict(row._mapping) for row in connection.execute(query)]
+
+        return self._retrying(read)
+
+
+class PostgresStore(SqlStore):
+    """Postgres: schema ops from the shipped migrations; multi-row writes are one call of a SQL function."""
+
+    kind = "postgres"
+
+    def migrate(self) -> list[str]:
+        """Create the Supabase roles and auth helpers when missing, then apply the migrations not yet recorded."""
+        bootstrap = (resources.files("skillci.store") / "bootstrap.sql").read_text(encoding="utf-8")
+
+        def attempt() -> list[str]:
+            applied = []
+            with self._transaction() as connection:
+                cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                cursor.execute(_MIGRATE_LOCK)
+                cursor.execute(bootstrap)
+                cursor.execute("select version from supabase_migrations.schema_migrations")
+                done = {row[0] for row in cursor.fetchall()}
+                for version, name, sql in migration_files():
+                    if version in done:
+                        continue
+                    cursor.execute(sql)
+                    cursor.execute(
+                        "insert into supabase_migrations.schema_migrations (version, name, statements)"
+                        " values (%s, %s, %s)",
+                        (version, name, [sql]),
+                    )
+                    applied.append(f"{version}_{name}")
+            return applied
+
+        return self._retrying(attempt)
+
+    @contextmanager
+    def sync_session(self) -> Iterator[SyncSession]:
+        """One transaction holding the sync advisory lock."""
+        with self._transaction() as connection:
+            connection.exec_driver_sql(_SYNC_LOCK)
+            yield _PostgresSession(connection)
+
+    def record_run(self, report: RunReport) -> RunOutcome:
+        """Record a run report through ops.skillci_record_run (one transaction, idempotent, retried)."""
+        query = sa.text("select ops.skillci_record_run(cast(:payload as jsonb))")
+
+        def attempt() -> RunOutcome:
+            with self._transaction() as connection:
+                result = connection.execute(query, {"payload": json.dumps(report.payload)}).scalar_one()
+            return RunOutcome(**result)
+
+        return self._retrying(attempt)
+
+
+class _PostgresSession(SyncSession):
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def registry_state(self) -> RegistryState:
+        document = self.connection.exec_driver_sql("select ops.skillci_registry_state()").scalar_one()
+        return state_from_json(document)
+
+    def apply(self, payload: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        query = sa.text("select ops.skillci_apply_sync(cast(:payload as jsonb))")
+        result: dict[str, dict[str, int]] = self.connection.execute(
+            query, {"payload": json.dumps(payload)}
+        ).scalar_one()
+        return result
+
+
+class SqliteStore(SqlStore):
+    """The embedded store: one SQLite file; writers serialize with BEGIN IMMEDIATE."""
+
+    kind = "sqlite"
+
+    def __init__(self, *, path: Path) -> None:
+        engine = sa.create_engine(
+            f"sqlite:///{path}",
+            poolclass=NullPool,
+            connect_args={"timeout": 60},
+            execution_options={"schema_translate_map": {tables.SCHEMA: None}},
+        )
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        super().__init__(engine=engine, location=str(path))
+        self.path = path
+
+    def migrate(self) -> list[str]:
+        """Create the tables that are missing; return their names."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"cannot create {self.path.parent}: {exc.strerror}") from None
+        with self._transaction() as connection:
+            existing = set(sa.inspect(connection).get_table_names())
+            tables.metadata.create_all(connection)
+        return [f"table {table.name}" for table in tables.ALL_TABLES if table.name not in existing]
+
+    @contextmanager
+    def sync_session(self) -> Iterator[SyncSession]:
+        """One IMMEDIATE transaction: it holds SQLite's write lock from the first read."""
+        if not self.path.is_file():
+            raise BadInput(f"no store at {self.path} (run `skillci db migrate` first)")
+        with self._transaction() as connection:
+            yield _SqliteSession(connection)
+
+    def record_run(self, report: RunReport) -> RunOutcome:
+        """Record a run report in one transaction, refusing illegal transitions."""
+        if not self.path.is_file():
+            raise BadInput(f"no store at {self.path} (run `skillci db migrate` first)")
+        with self._transaction() as connection:
+            return _record_run_sqlite(connection, report)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN IMMEDIATE itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute("pragma foreign_keys = on")
+    cursor.execute("pragma journal_mode = wal")
+    cursor.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _SqliteSession(SyncSession):
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def registry_state(self) -> RegistryState:
+        document = {}
+        for kind, key in _KEY_COLUMN.items():
+            table = tables.metadata.tables[f"{tables.SCHEMA}.{kind}"]
+            query = sa.select(table.c[key], table.c.spec, table.c.content_hash, table.c.removed_at)
+            document[kind] = [
+                {"key": row[0], "spec": row[1], "content_hash": row[2], "removed": row[3] is not None}
+                for row in self.connection.execute(query)
+            ]
+        return state_from_json(document)
+
+    def apply(self, payload: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        at = _now()
+        written: dict[str, dict[str, int]] = {}
+        for kind in KINDS:
+            table = tables.metadata.tables[f"{tables.SCHEMA}.{kind}"]
+            key = table.c[_KEY_COLUMN[kind]]
+            upsert, deprecate = payload[kind]["upsert"], payload[kind]["deprecate"]
+            version_column = table.c.version if kind == "skills" else sa.literal(0)
+            versions = dict(self.connection.execute(sa.select(key, version_column)).tuples().all())
+            created = [row for row in upsert if row[key.name] not in versions]
+            updated = [row for row in upsert if row[key.name] in versions]
+            stamped = {"removed_at": None, "updated_at": at}
+            if kind == "skills":
+                for row in upsert:
+                    row["version"] = versions.get(row["id"], 0) + 1
+            if created:
+                self.connection.execute(sa.insert(table), [{**row, **stamped, "created_at": at} for row in created])
+            if updated:
+                names = [name for name in updated[0] if name != key.name]
+                statement = (
+                    sa.update(table)
+                    .where(key == sa.bindparam("_key"))
+                    .values({name: sa.bindparam(name) for name in [*names, *stamped]})
+                )
+                self.connection.execute(statement, [{**row, **stamped, "_key": row[key.name]} for row in updated])
+            gone = 0
+            if deprecate:
+                values: dict[str, Any] = {"removed_at": at, "updated_at": at}
+                if kind == "skills":
+                    values["status"] = "deprecated"
+                result = self.connection.execute(
+                    sa.update(table).where(key.in_(deprecate), table.c.removed_at.is_(None)).values(values)
+                )
+                gone = result.rowcount
+            if kind == "skills" and upsert:
+                self.connection.execute(
+                    sa.insert(tables.skill_versions),
+                    [
+                        {
+                            "skill_id": row["id"],
+                            "version": row["version"],
+                            "content_hash": row["content_hash"],
+                            "spec": row["spec"],
+                            "git_sha": payload.get("git_sha"),
+                            "created_at": at,
+                        }
+                        for row in upsert
+                    ],
+                )
+            written[kind] = {"created": len(created), "updated": len(updated), "deprecated": gone}
+        return written
+
+
+def _record_run_sqlite(connection: Connection, report: RunReport) -> RunOutcome:
+    runs, at = tables.runs, _now()
+    incoming = report.run
+    for key in ("started_at", "finished_at"):
+        if incoming.get(key):
+            incoming = {**incoming, key: datetime.fromisoformat(incoming[key])}
+    stored = connection.execute(sa.select(runs).where(runs.c.idempotency_key == incoming["idempotency_key"])).first()
+    if stored is None:
+        skill = connection.execute(sa.select(tables.skills.c.id).where(tables.skills.c.id == incoming["skill_id"]))
+        if skill.first() is None:
+            raise BadInput(f"skill {incoming['skill_id']!r} is not in the store (run `skillci sync` first)")
+        connection.execute(sa.insert(runs).values({**incoming, "created_at": at, "updated_at": at}))
+        previous, fingerprint, created = None, None, True
+    else:
+        previous, fingerprint, created = stored.status, stored.error_fingerprint, False
+        if stored.skill_id != incoming["skill_id"]:
+            raise BadInput(f"run {stored.id} belongs to skill {stored.skill_id}, not {incoming['skill_id']}")
+        if not transition_allowed(stored.status, incoming["status"]):
+            raise illegal_transition(stored.id, stored.status, incoming["status"])
+        changes = {name: value for name, value in incoming.items() if value is not None and name != "id"}
+        connection.execute(sa.update(runs).where(runs.c.id == stored.id).values({**changes, "updated_at": at}))
+    run_id = incoming["id"] if stored is None else stored.id
+    if report.events:
+        seen = set(connection.execute(sa.select(tables.run_events.c.seq).where(tables.run_events.c.run_id == run_id)))
+        fresh = [event for event in report.events if (event["seq"],) not in seen]
+        if fresh:
+            rows = [
+                {**event, "run_id": run_id, "created_at": datetime.fromisoformat(event["created_at"])}
+                if event.get("created_at")
+                else {**event, "run_id": run_id, "created_at": at}
+                for event in fresh
+            ]
+            connection.execute(sa.insert(tables.run_events), rows)
+    error = report.error
+    if error and fingerprint != error["fingerprint"]:
+        errors = tables.agent_errors
+        existing = connection.execute(sa.select(errors.c.id).where(errors.c.fingerprint == error["fingerprint"]))
+        if existing.first() is None:
+            connection.execute(
+                sa.insert(errors).values(**error, count=1, first_seen=at, last_seen=at, last_run_id=run_id)
+            )
+        else:
+            connection.execute(
+                sa.update(errors)
+                .where(errors.c.fingerprint == error["fingerprint"])
+                .values(count=errors.c.count + 1, last_seen=at, last_run_id=run_id, message=error["message"])
+            )
+        connection.execute(sa.update(runs).where(runs.c.id == run_id).values(error_fingerprint=error["fingerprint"]))
+    return RunOutcome(id=run_id, status=incoming["status"], previous=previous, created=created)
+
+
+def postgres_store(url: str) -> PostgresStore:
+    """A PostgresStore for a postgresql:// URL (psycopg 3 underneath)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise BadInput("--store: not a valid postgresql:// URL") from None
+    parsed = parsed.set(drivername="postgresql+psycopg")
+    secret = parsed.password or parsed.query.get("password")
+    engine = sa.create_engine(
+        parsed,
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 10, "application_name": "skillci"},
+    )
+    shown = parsed.difference_update_query(["password"]).set(drivername="postgresql")
+    location = shown.render_as_string(hide_password=True)
+    return PostgresStore(engine=engine, location=location, secrets=(str(secret) if secret else "",))

@@ -1,0 +1,137 @@
+"""The Supabase store: supabase-py over PostgREST, schema ops; every multi-row write is one `rpc` call."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from skillci.errors import BadInput, ServiceFailed
+from skillci.runs import RunOutcome, RunReport
+from skillci.store import tables
+from skillci.store.base import Store, SyncSession, Transient
+from skillci.sync_plan import RegistryState, state_from_json
+
+URL_ENV = "SUPABASE_URL"
+KEY_ENV = "SUPABASE_SERVICE_ROLE_KEY"
+#: PostgREST error codes and HTTP statuses worth a retry: no database connection, schema cache reloading,
+#: gateway trouble, and the Postgres transient states (the functions called are idempotent).
+_TRANSIENT = {"PGRST000", "PGRST001", "PGRST002", "502", "503", "504", "520", "40001", "40P01", "57P01"}
+_REFUSED = {"PGRST300", "PGRST301", "PGRST302", "401", "403", "42501", "PGRST106"}
+_PAGE = 1000
+
+
+class SupabaseStore(Store):
+    """A Supabase project reached with its service-role key."""
+
+    kind = "supabase"
+
+    def __init__(self, *, url: str, key: str) -> None:
+        super().__init__(location=url)
+        from supabase import create_client
+        from supabase.lib.client_options import SyncClientOptions
+
+        options = SyncClientOptions(
+            schema=tables.SCHEMA,
+            postgrest_client_retry=False,  # skillci retries itself, and only idempotent calls
+            postgrest_client_timeout=60,
+            auto_refresh_token=False,
+            persist_session=False,
+        )
+        self._key = key
+        self.client = create_client(url, key, options=options)
+
+    def describe_failure(self, exc: Exception) -> str:
+        """One line about a failed request, without the key."""
+        from postgrest import APIError
+
+        if isinstance(exc, APIError):
+            text = f"{exc.code}: {exc.message}" if exc.code else str(exc.message)
+        else:
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"supabase {self.location}: {text.replace(self._key, '***')}"
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        import httpx
+        from postgrest import APIError
+
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise Transient() from exc
+        except APIError as exc:
+            code = str(exc.code or "")
+            if code in _TRANSIENT or code.startswith("08"):
+                raise Transient() from exc
+            message = self.describe_failure(exc)
+            if code in ("23514", "23503", "22023", "22P02"):
+                raise BadInput(str(exc.message)) from None
+            if code in ("PGRST202", "PGRST205", "42883", "42P01"):
+                raise BadInput(f"{message} (apply supabase/migrations, e.g. `skillci db migrate`)") from None
+            if code in _REFUSED:
+                raise ServiceFailed(f"{message} (is SUPABASE_SERVICE_ROLE_KEY the service-role key?)") from None
+            raise ServiceFailed(message) from None
+
+    def _rpc(self, name: str, params: Mapping[str, Any], *, read_only: bool = False) -> Any:
+        with self._translated():
+            return self.client.rpc(name, dict(params), get=read_only).execute().data
+
+    def migrate(self) -> list[str]:
+        """PostgREST cannot run DDL: migrations go through the project's direct connection."""
+        raise BadInput(
+            "the supabase store cannot run migrations over its API: run `supabase db push`, or "
+            "`skillci db migrate --store postgresql://…` with the project's direct connection string"
+        )
+
+    @contextmanager
+    def sync_session(self) -> Iterator[SyncSession]:
+        """No transaction spans two HTTP calls: the apply function takes the lock and re-checks every row."""
+        yield _SupabaseSession(self)
+
+    def record_run(self, report: RunReport) -> RunOutcome:
+        """Record a run report through the ops.skillci_record_run function (idempotent, so retried)."""
+        return RunOutcome(**self._retrying(lambda: self._rpc("skillci_record_run", {"payload": report.payload})))
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one table, ordered by its primary key, a page at a time."""
+        definition = tables.metadata.tables[f"{tables.SCHEMA}.{table}"]
+        order = [column.name for column in definition.primary_key.columns]
+        found: list[dict[str, Any]] = []
+        while True:
+            rows = self._retrying(lambda: self._page(table, order, len(found)))
+            found.extend(rows)
+            if len(rows) < _PAGE:
+                return found
+
+    def _page(self, table: str, order: list[str], start: int) -> list[dict[str, Any]]:
+        with self._translated():
+            query = self.client.table(table).select("*")
+            for column in order:
+                query = query.order(column)
+            rows: list[dict[str, Any]] = query.range(start, start + _PAGE - 1).execute().data  # type: ignore[assignment]
+            return rows
+
+
+class _SupabaseSession(SyncSession):
+    def __init__(self, store: SupabaseStore) -> None:
+        self.store = store
+
+    def registry_state(self) -> RegistryState:
+        return state_from_json(self.store._rpc("skillci_registry_state", {}, read_only=True))
+
+    def apply(self, payload: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+        result: dict[str, dict[str, int]] = self.store._rpc("skillci_apply_sync", {"payload": payload})
+        return result
+
+
+def supabase_store() -> SupabaseStore:
+    """A SupabaseStore from SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY."""
+    url, key = os.environ.get(URL_ENV, "").strip(), os.environ.get(KEY_ENV, "").strip()
+    missing = [name for name, value in ((URL_ENV, url), (KEY_ENV, key)) if not value]
+    if missing:
+        raise BadInput(f"--store supabase needs {' and '.join(missing)} in the environment")
+    if not url.startswith(("https://", "http://")):
+        raise BadInput(f"{URL_ENV} must be an http(s) URL such as https://PROJECT.supabase.co")
+    return SupabaseStore(url=url.rstrip("/"), key=key)
