@@ -26,7 +26,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never inherit the runner's GitHub environment or write the repository's ledger."""
-    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_WORKSPACE", "GITHUB_RUN_ID"):
+    inherited = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_WORKSPACE", "GITHUB_RUN_ID")
+    stores = ("GITHUB_SHA", "SKILLCI_STORE", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY")
+    for name in inherited + stores:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SKILLCI_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.jsonl"))
 

@@ -189,6 +189,10 @@ begin
     incoming := jsonb_populate_record(null::ops.runs, payload -> 'run');
     select * into stored from ops.runs where idempotency_key = incoming.idempotency_key for update;
     if not found then
+        if not exists (select from ops.skills where id = incoming.skill_id) then
+            raise exception 'skill % is not in the store (run `skillci sync` first)', incoming.skill_id
+                using errcode = 'foreign_key_violation';
+        end if;
         insert into ops.runs (
             id, skill_id, status, source, idempotency_key, case_id, git_sha, branch, started_at, finished_at,
             duration_s, ci_attempts, changed_lines, time_to_green_s, tokens_in, tokens_out, cost_usd, output,

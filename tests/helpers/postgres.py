@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +75,22 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def psql(self, sql: str) -> str:
+    def database_url(self, name: str) -> str:
+        """The URL of database name on this server."""
+        return f"{self.url.rsplit('/', 1)[0]}/{name}"
+
+    def create_database(self, prefix: str = "t") -> str:
+        """Create a fresh, uniquely named database; return its URL."""
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        self.psql(f"create database {name}")
+        return self.database_url(name)
+
+    def psql(self, sql: str, *, url: str | None = None) -> str:
         """Run SQL with psql and return its unaligned output."""
         psql = self.bindir / "psql"
         command = [
             str(psql if psql.is_file() else "psql"),
-            self.url,
+            url or self.url,
             "-X",
             "-A",
             "-t",

@@ -244,7 +244,7 @@ class _SqliteSession(SyncSession):
             key = table.c[_KEY_COLUMN[kind]]
             upsert, deprecate = payload[kind]["upsert"], payload[kind]["deprecate"]
             version_column = table.c.version if kind == "skills" else sa.literal(0)
-            versions = dict(self.connection.execute(sa.select(key, version_column)).tuples().all())
+            versions = {row[0]: row[1] for row in self.connection.execute(sa.select(key, version_column))}
             created = [row for row in upsert if row[key.name] not in versions]
             updated = [row for row in upsert if row[key.name] in versions]
             stamped = {"removed_at": None, "updated_at": at}
@@ -299,7 +299,7 @@ def _record_run_sqlite(connection: Connection, report: RunReport) -> RunOutcome:
     if stored is None:
         skill = connection.execute(sa.select(tables.skills.c.id).where(tables.skills.c.id == incoming["skill_id"]))
         if skill.first() is None:
-            raise BadInput(f"skill {incoming['skill_id']!r} is not in the store (run `skillci sync` first)")
+            raise BadInput(f"skill {incoming['skill_id']} is not in the store (run `skillci sync` first)")
         connection.execute(sa.insert(runs).values({**incoming, "created_at": at, "updated_at": at}))
         previous, fingerprint, created = None, None, True
     else:

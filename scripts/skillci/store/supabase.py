@@ -29,18 +29,24 @@ class SupabaseStore(Store):
 
     def __init__(self, *, url: str, key: str) -> None:
         super().__init__(location=url)
+        import httpx
         from supabase import create_client
         from supabase.lib.client_options import SyncClientOptions
 
+        self._http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
         options = SyncClientOptions(
             schema=tables.SCHEMA,
             postgrest_client_retry=False,  # skillci retries itself, and only idempotent calls
-            postgrest_client_timeout=60,
+            httpx_client=self._http,
             auto_refresh_token=False,
             persist_session=False,
         )
         self._key = key
         self.client = create_client(url, key, options=options)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
 
     def describe_failure(self, exc: Exception) -> str:
         """One line about a failed request, without the key."""
