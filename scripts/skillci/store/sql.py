@@ -30,6 +30,13 @@ _MIGRATE_LOCK = "select pg_advisory_xact_lock(hashtextextended('skillci.migrate'
 _KEY_COLUMN = {"skills": "id", "tools": "id", "failure_modes": "code"}
 
 
+def _refused(message: str) -> bool:
+    """Whether a connection failure is the server saying no (FATAL: bad database, role or password), for good."""
+    fatal = "FATAL:" in message
+    passing = ("starting up", "shutting down", "too many", "in recovery", "terminating connection")
+    return fatal and not any(phrase in message for phrase in passing)
+
+
 def migration_files() -> list[tuple[str, str, str]]:
     """The shipped migrations, oldest first: (version, name, sql)."""
     folder = resources.files("skillci.store") / "migrations"
@@ -72,7 +79,8 @@ class SqlStore(Store):
         except DBAPIError as exc:
             state = self._sqlstate(exc)
             if exc.connection_invalidated or (state is None and isinstance(exc, sa.exc.OperationalError)):
-                raise Transient() from exc
+                if not _refused(str(exc.orig)):
+                    raise Transient() from exc
             if state and state.startswith(_TRANSIENT_CLASSES):
                 raise Transient() from exc
             message = self.describe_failure(exc)
