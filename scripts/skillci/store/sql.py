@@ -78,9 +78,9 @@ class SqlStore(Store):
             yield
         except DBAPIError as exc:
             state = self._sqlstate(exc)
-            if exc.connection_invalidated or (state is None and isinstance(exc, sa.exc.OperationalError)):
-                if not _refused(str(exc.orig)):
-                    raise Transient() from exc
+            lost = exc.connection_invalidated or (state is None and isinstance(exc, sa.exc.OperationalError))
+            if lost and not _refused(str(exc.orig)):
+                raise Transient() from exc
             if state and state.startswith(_TRANSIENT_CLASSES):
                 raise Transient() from exc
             message = self.describe_failure(exc)
