@@ -141,16 +141,18 @@ def validate(root: Path, output_format: str | None, verbose: int, quiet: int) ->
 
 @main.command()
 @root_option
+@store_option
 @format_option(FORMATS_VALIDATE)
 @verbosity_options
-def run(root: Path, output_format: str | None, verbose: int, quiet: int) -> None:
-    """The main job: validate the registry and print one verdict."""
+def run(root: Path, store: str | None, output_format: str | None, verbose: int, quiet: int) -> None:
+    """The main job: validate, migrate and sync into the store, and print one verdict."""
     from skillci.commands.run import run as command
 
     _invoke(
         "run",
         root,
         command,
+        store=store,
         output_format=output_format or _default_format(),
         verbosity=verbose - quiet,
         color=_color(),

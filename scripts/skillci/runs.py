@@ -31,7 +31,7 @@ RUN_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d3b-5e7f-9a0b-1c2d3e4f5a6b")
 _NUMBER = {"type": "number", "minimum": 0}
 _COUNT = {"type": "integer", "minimum": 0}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
-_TIME = {"type": "string", "format": "date-time"}
+_TIME = {"type": "string", "minLength": 1, "maxLength": 64}
 
 #: JSON Schema of one run report (the input of `skillci runs record`).
 REPORT_SCHEMA: dict[str, Any] = {
@@ -148,13 +148,22 @@ class RunOutcome:
     created: bool
 
 
-def _timestamp(value: str, where: str) -> str:
+class ReportError(BadInput):
+    """A report that passed the schema but not a closer check; `path` locates the offending value."""
+
+    def __init__(self, message: str, *, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _timestamp(value: str, path: tuple[str | int, ...]) -> str:
+    where = ".".join(str(part) for part in path)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadInput(f"{where}: {value!r} is not an ISO 8601 date-time") from None
+        raise ReportError(f"{where}: {value!r} is not an ISO 8601 date-time", path=path) from None
     if parsed.tzinfo is None:
-        raise BadInput(f"{where}: {value!r} has no time zone (add Z or +00:00)")
+        raise ReportError(f"{where}: {value!r} has no time zone (add Z or +00:00)", path=path)
     return parsed.isoformat()
 
 
@@ -165,17 +174,17 @@ def build_report(data: Mapping[str, Any]) -> RunReport:
     run.setdefault("source", "production")
     for key in ("started_at", "finished_at"):
         if key in run:
-            run[key] = _timestamp(run[key], key)
+            run[key] = _timestamp(run[key], (key,))
     events = []
     for index, event in enumerate(data.get("events") or [], start=1):
         row = {"seq": event.get("seq", index), "event": event["event"], "state": event.get("state")}
         row["detail"] = event.get("detail")
         if "at" in event:
-            row["created_at"] = _timestamp(event["at"], f"events[{index - 1}].at")
+            row["created_at"] = _timestamp(event["at"], ("events", index - 1, "at"))
         events.append(row)
     seqs = [event["seq"] for event in events]
     if len(seqs) != len(set(seqs)):
-        raise BadInput("events: two events share one seq")
+        raise ReportError("events: two events share one seq", path=("events",))
     error = None
     if data.get("error"):
         code, message = data["error"]["code"], data["error"]["message"]

@@ -27,7 +27,7 @@ def test_help_does_not_import_heavy_modules() -> None:
     code = (
         "import sys\nfrom skillci.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in ('yaml', 'jsonschema', 'sqlalchemy', 'psycopg', 'skillci.validation') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('yaml', 'jsonschema', 'sqlalchemy', 'psycopg', 'skillci.validation', 'supabase', 'httpx') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -154,11 +154,17 @@ def test_schema_export(tmp_path: Path) -> None:
     assert result.code == 2 and "not a directory" in result.stderr
 
 
-def test_run_prints_one_verdict(tmp_path: Path) -> None:
-    result = run_skillci("run", cwd=REPO_ROOT)
-    assert result.code == 0
-    assert result.stdout.splitlines()[-1].startswith("skillci run: PASS")
-    root = copy_example(tmp_path)
+def test_run_validates_then_syncs_into_the_embedded_store_and_prints_one_verdict(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo")
+    result = run_skillci("run", cwd=root)
+    assert result.code == 0, result.output
+    verdict = result.stdout.splitlines()[-1]
+    assert verdict.startswith("skillci run: PASS")
+    assert "sync into .skillci/skillci.db: skills 4 created" in verdict
+    assert (root / ".skillci" / "skillci.db").is_file()
+    again = run_skillci("run", cwd=root)
+    assert "skills 0 created, 0 updated, 0 deprecated, 4 unchanged" in again.stdout.splitlines()[-1]
+    root = copy_example(tmp_path / "broken")
     replace_in(root / "ssot" / "agents" / "benchmark.yaml", "weight: 0.3", "weight: 0.4")
     result = run_skillci("run", "--root", str(root))
     assert result.code == 1

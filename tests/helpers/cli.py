@@ -24,7 +24,11 @@ class Completed:
 
 
 def run_skillci(
-    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, timeout: float = 60
+    *args: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    stdin: str | None = None,
 ) -> Completed:
     """Run `python -m skillci ARGS` and capture everything."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
@@ -35,6 +39,7 @@ def run_skillci(
         env=environment,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=timeout,
         check=False,
     )

@@ -104,19 +104,12 @@ class _Context:
     """What one request's handlers share: its transaction and its parsed parts."""
 
     conn: Connection
-    method: str
     schema: str
     query: Query
     headers: dict[str, str]
     payload: Any
-
-    @property
-    def prefer(self) -> set[str]:
-        return {item.strip() for item in self.headers.get("prefer", "").split(",") if item.strip()}
-
-    @property
-    def reading(self) -> bool:
-        return self.method in ("GET", "HEAD")
+    reading: bool  # GET or HEAD
+    prefer: set[str]
 
 
 def _names(text: str) -> list[str]:
@@ -201,12 +194,12 @@ def _read(
     skip: Collection[str] = (),
 ) -> Reply:
     """GET on a table, or on a function returning rows: filters, order, limit/offset or Range, and counting."""
-    where, params = _where(ctx.query, skip)
-    params = [*(prefix_params or []), *params]
-    offset, limit = int((ctx.query.get("offset") or ["0"])[-1]), (ctx.query.get("limit") or [None])[-1]
+    where, filter_params = _where(ctx.query, skip)
+    params = [*(prefix_params or []), *filter_params]
+    offset, limit = int((ctx.query.get("offset") or ["0"])[-1]), (ctx.query.get("limit") or [""])[-1]
     first, _, last = ctx.headers.get("range", "").partition("-")
     if first.isdigit() and "offset" not in ctx.query:
-        offset, limit = int(first), limit or (str(int(last) - int(first) + 1) if last.isdigit() else None)
+        offset, limit = int(first), limit or (str(int(last) - int(first) + 1) if last.isdigit() else "")
     total = "*"
     if "count=exact" in ctx.prefer:
         counted = ctx.conn.execute(prefix + sql.SQL("select count(*) from {} _r").format(source) + where, params)
@@ -216,7 +209,7 @@ def _read(
     return _reply_rows(ctx, prefix, inner, params, 200, f"{offset}/{total}")
 
 
-def _write(ctx: _Context, statement: sql.Composable, params: list[Any], created: bool = False) -> Reply:
+def _write(ctx: _Context, statement: sql.Composed, params: list[Any], created: bool = False) -> Reply:
     """Run an insert, update or delete, answering its rows when `Prefer: return=representation`."""
     status = 201 if created else 200
     if "return=representation" not in ctx.prefer:
@@ -269,14 +262,16 @@ def _rpc(ctx: _Context, name: str) -> Reply:
         signature = f"{ctx.schema}.{name}({', '.join(sorted(args))})"
         raise ApiError(404, "PGRST202", f"Could not find the function {signature} in the schema cache")
     typed, shape = fitting[0]
-    values = {n: _argument(args[n], t, ctx.reading) for n, t in typed.items()}
+    values = {
+        n: _json_or_text(args[n]) if ctx.reading and t in ("json", "jsonb") else args[n] for n, t in typed.items()
+    }
     call = sql.SQL("{}({})").format(
         sql.Identifier(ctx.schema, name),
         sql.SQL(", ").join(sql.SQL("{0} => (select _a.{0} from _a)").format(sql.Identifier(n)) for n in typed),
     )
     definitions = sql.SQL(", ").join(sql.SQL("{} " + t).format(sql.Identifier(n)) for n, t in typed.items())
-    prefix = sql.SQL("with _a as (select * from json_to_record(%s::json) as _x({})) ").format(definitions)
-    prefix, params = (prefix, [json.dumps(values)]) if typed else (EMPTY, [])
+    arguments = sql.SQL("with _a as (select * from json_to_record(%s::json) as _x({})) ").format(definitions)
+    prefix, params = (arguments, [json.dumps(values)]) if typed else (EMPTY, [])
     if shape == "rows":
         return _read(ctx, call, prefix, params, skip=typed)
     result = {"set": "coalesce(json_agg(_r), '[]')::text", "void": "'null'", "one": "to_json(_r)::text"}[shape]
@@ -284,11 +279,10 @@ def _rpc(ctx: _Context, name: str) -> Reply:
     return 200, {"Content-Type": JSON_TYPE}, (row[0] if row and row[0] is not None else "null").encode()
 
 
-def _argument(value: Any, type_name: str, from_query: bool) -> Any:
-    """A function argument for json_to_record: JSON arguments given in a query string are parsed."""
-    if from_query and type_name in ("json", "jsonb"):
-        with contextlib.suppress(ValueError):
-            return json.loads(value)
+def _json_or_text(value: str) -> Any:
+    """A json/jsonb function argument given in a query string: parsed if it is JSON, else kept as text."""
+    with contextlib.suppress(ValueError):
+        return json.loads(value)
     return value
 
 
@@ -423,14 +417,11 @@ class PostgrestStandin:
         return [verify_jwt(token, self.jwt_secret) for token in tokens][-1]
 
     def _schema(self, method: str, headers: dict[str, str]) -> str:
-        schema = headers.get(
-            "accept-profile" if method in ("GET", "HEAD") else "content-profile", self.exposed_schemas[0]
-        )
-        if schema not in self.exposed_schemas:
-            raise ApiError(
-                406, "PGRST106", f"The schema must be one of the following: {', '.join(self.exposed_schemas)}"
-            )
-        return schema
+        profile = headers.get("accept-profile" if method in ("GET", "HEAD") else "content-profile")
+        if profile and profile not in self.exposed_schemas:
+            schemas = ", ".join(self.exposed_schemas)
+            raise ApiError(406, "PGRST106", f"The schema must be one of the following: {schemas}")
+        return profile or self.exposed_schemas[0]
 
     @contextlib.contextmanager
     def _transaction(self, claims: dict[str, Any], schema: str, method: str, path: str) -> Iterator[Connection]:
@@ -455,7 +446,8 @@ class PostgrestStandin:
             raise ApiError(404, "PGRST125", f"Invalid path specified in request URL: {path}")
         claims, schema = self._claims(headers), self._schema(method, headers)
         with self._transaction(claims, schema, method, path) as conn:
-            ctx = _Context(conn, method, schema, query, headers, payload)
+            prefer = {item.strip() for item in headers.get("prefer", "").split(",")}
+            ctx = _Context(conn, schema, query, headers, payload, method in ("GET", "HEAD"), prefer)
             if resource.startswith("rpc/"):
                 return _rpc(ctx, resource.removeprefix("rpc/"))
             table = sql.Identifier(schema, resource)

@@ -12,13 +12,33 @@ from skillci.reporters import REPORTERS
 
 
 def run(
-    *, root: Path, output_format: str, verbosity: int = 0, color: bool = False, stream: TextIO | None = None
+    *,
+    root: Path,
+    store: str | None,
+    output_format: str,
+    verbosity: int = 0,
+    color: bool = False,
+    stream: TextIO | None = None,
 ) -> int:
-    """Run every step on the repository under root and print one verdict line."""
+    """Validate, then migrate and sync into the store (the embedded one by default); print one verdict line."""
     out = stream or sys.stdout
     result = run_validation(root=root)
     REPORTERS[output_format](out, verbosity=verbosity, color=color).report(result)
     steps = [f"validate {'passed' if result.ok else 'failed'} ({result.errors} errors, {result.warnings} warnings)"]
+    if result.ok:
+        from skillci.commands.sync import current_git_sha
+        from skillci.store import opened_store
+        from skillci.sync_plan import desired_state
+
+        with opened_store(store, root=root) as opened:
+            opened.migrate()
+            outcome = opened.sync(desired_state(result.data), git_sha=current_git_sha(root), apply=True)
+            location = opened.location
+        counts = outcome.counts()["skills"]
+        written = ", ".join(f"{counts[name]} {name}" for name in ("created", "updated", "deprecated", "unchanged"))
+        steps.append(f"sync into {location}: skills {written}")
+    else:
+        steps.append("sync skipped")
     verdict = "PASS" if result.ok else "FAIL"
     out.write(f"skillci run: {verdict} — {'; '.join(steps)}\n")
     return ExitCode.OK if result.ok else ExitCode.CHECK_FAILED

@@ -12,7 +12,7 @@ from jsonschema.exceptions import best_match
 
 from skillci import ledger
 from skillci.errors import BadInput, ExitCode
-from skillci.runs import REPORT_SCHEMA, RunReport, build_report
+from skillci.runs import REPORT_SCHEMA, ReportError, RunReport, build_report
 from skillci.store import opened_store
 from skillci.yamlpos import YamlError, loads, span_at
 
@@ -28,7 +28,7 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
     items = data if isinstance(data, list) else [data]
     if not items:
         raise BadInput("no run report in the input", file=source, line=1)
-    validator = Draft202012Validator(REPORT_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(REPORT_SCHEMA)
     reports = []
     for index, item in enumerate(items):
         prefix: tuple[str | int, ...] = (index,) if isinstance(data, list) else ()
@@ -39,8 +39,8 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
             raise BadInput(f"{path}: {error.message}", file=source, line=span.line if span else 1)
         try:
             reports.append(build_report(item))
-        except BadInput as exc:
-            span = span_at(data, prefix)
+        except ReportError as exc:
+            span = span_at(data, (*prefix, *exc.path))
             raise BadInput(exc.message, file=source, line=span.line if span else 1) from None
     return reports
 
