@@ -125,3 +125,19 @@ def test_sqlite_migrate_creates_every_table_once(tmp_path: Path) -> None:
     assert sorted(store.migrate()) == sorted(f"table {table.name}" for table in ALL_TABLES)
     assert store.migrate() == []
     store.close()
+
+
+def test_the_database_and_python_agree_on_every_run_transition(postgres: PostgresServer, tmp_path: Path) -> None:
+    from skillci.runs import RUN_STATES, transition_allowed
+
+    url = postgres.create_database()
+    store = open_store(url, root=tmp_path)
+    store.migrate()
+    store.close()
+    pairs = [(old, new) for old in RUN_STATES for new in RUN_STATES]
+    values = ", ".join(f"('{old}', '{new}')" for old, new in pairs)
+    rows = postgres.psql(
+        f"select o, n, ops.skillci_run_transition_allowed(o, n) from (values {values}) as t(o, n)", url=url
+    )
+    from_database = {tuple(row.split("|")[:2]): row.endswith("|t") for row in rows.splitlines()}
+    assert from_database == {pair: transition_allowed(*pair) for pair in pairs}

@@ -52,3 +52,45 @@ def test_no_change_writes_nothing() -> None:
     plan = plan_entities("skills", {"a": spec}, {"a": Current(spec, content_hash(spec), removed=False)})
     assert not plan.writes
     assert plan.counts() == {"created": 0, "updated": 0, "deprecated": 0, "unchanged": 1}
+
+
+def test_the_payload_carries_rows_to_write_and_keys_to_deprecate() -> None:
+    from skillci.sync_plan import plan_sync, row_for
+
+    tool = {"id": "git", "description": "Git", "allowed_in_skills": ["*"]}
+    skill = {
+        "id": "s",
+        "name": "S",
+        "description": "d",
+        "executor": "e",
+        "max_duration_s": 5,
+        "owner": "o",
+        "status": "active",
+    }
+    state = {"skills": {"gone": Current({"id": "gone"}, "h", removed=False)}, "tools": {}, "failure_modes": {}}
+
+    plan = plan_sync({"skills": {"s": skill}, "tools": {"git": tool}}, state)
+    payload = plan.payload(git_sha="abc1234")
+
+    assert plan.writes
+    assert payload["git_sha"] == "abc1234"
+    assert payload["skills"] == {"upsert": [row_for("skills", skill, content_hash(skill))], "deprecate": ["gone"]}
+    assert payload["skills"]["upsert"][0]["spec"] == skill and payload["skills"]["upsert"][0]["max_duration_s"] == 5
+    assert payload["tools"]["upsert"][0]["allowed_in_skills"] == ["*"]
+    assert payload["failure_modes"] == {"upsert": [], "deprecate": []}
+    assert list(plan.counts()) == ["skills", "tools", "failure_modes"]
+
+
+def test_desired_state_keys_entities_by_id_and_code() -> None:
+    from skillci.sync_plan import desired_state
+
+    data = {
+        "skills": {"skills": [{"id": "a", "name": "A"}]},
+        "tools": {"tools": [{"id": "t"}]},
+        "failure_modes": {"failure_modes": [{"code": "X.Y"}]},
+    }
+    assert desired_state(data) == {
+        "tools": {"t": {"id": "t"}},
+        "failure_modes": {"X.Y": {"code": "X.Y"}},
+        "skills": {"a": {"id": "a", "name": "A"}},
+    }

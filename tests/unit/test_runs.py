@@ -1,0 +1,102 @@
+"""Run reports: fingerprints, the state machine, and checking reports before any store sees them."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from skillci.errors import BadInput
+from skillci.runs import (
+    RUN_STATES,
+    TRANSITIONS,
+    build_report,
+    error_fingerprint,
+    normalize_message,
+    run_id_for,
+    transition_allowed,
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("worker 4711 crashed", "worker 12 crashed"),
+        ("run 0b8e9c52-3f4a-4c1e-9d7e-2a1b3c4d5e6f failed", "run 7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910 failed"),
+        ("no such file /tmp/a/b.py", "no such file /var/lib/x/y/z.py"),
+        ("commit deadbeefcafe is gone", "commit 0123456789ab is gone"),
+        ("key 'alpha' missing", 'key "beta" missing'),
+        ("at 2026-11-20T10:00:00Z timeout", "at 2026-01-01 09:30:15+01:00 timeout"),
+        ("too   many\nspaces", "too many spaces"),
+    ],
+)
+def test_volatile_parts_do_not_change_the_fingerprint(a: str, b: str) -> None:
+    assert normalize_message(a) == normalize_message(b)
+    assert error_fingerprint("AGENT.CRASH", a, "fix-lint") == error_fingerprint("AGENT.CRASH", b, "fix-lint")
+
+
+def test_code_message_and_skill_each_change_the_fingerprint() -> None:
+    base = error_fingerprint("AGENT.CRASH", "worker crashed", "fix-lint")
+    assert base != error_fingerprint("AGENT.TIMEOUT", "worker crashed", "fix-lint")
+    assert base != error_fingerprint("AGENT.CRASH", "worker hung", "fix-lint")
+    assert base != error_fingerprint("AGENT.CRASH", "worker crashed", "bump-dependency")
+    assert base != error_fingerprint("AGENT.CRASH", "worker crashed", None)
+
+
+def test_the_state_machine() -> None:
+    assert set(TRANSITIONS) == set(RUN_STATES)
+    allowed = {
+        (old, new)
+        for old, new in itertools.product(RUN_STATES, repeat=2)
+        if old != new and transition_allowed(old, new)
+    }
+    assert allowed == {
+        ("queued", "running"),
+        ("queued", "cancelled"),
+        ("running", "succeeded"),
+        ("running", "failed"),
+        ("running", "cancelled"),
+        ("running", "timed_out"),
+    }
+    assert all(transition_allowed(state, state) for state in RUN_STATES)
+
+
+def test_a_report_names_its_run_by_its_idempotency_key() -> None:
+    one = build_report({"idempotency_key": "gh-1", "skill_id": "fix-lint", "status": "queued"})
+    again = build_report({"idempotency_key": "gh-1", "skill_id": "fix-lint", "status": "running"})
+    other = build_report({"idempotency_key": "gh-2", "skill_id": "fix-lint", "status": "queued"})
+    assert one.run["id"] == again.run["id"] == run_id_for("gh-1") != other.run["id"]
+    assert one.run["source"] == "production" and one.error is None and one.events == []
+
+
+def test_events_are_numbered_and_errors_fingerprinted() -> None:
+    report = build_report(
+        {
+            "idempotency_key": "k",
+            "skill_id": "fix-lint",
+            "status": "failed",
+            "started_at": "2026-11-20T10:00:00Z",
+            "events": [{"event": "state", "state": "PLAN"}, {"event": "log", "at": "2026-11-20T10:00:01+00:00"}],
+            "error": {"code": "AGENT.CRASH", "message": "boom 42"},
+        }
+    )
+    assert [event["seq"] for event in report.events] == [1, 2]
+    assert report.events[1]["created_at"] == "2026-11-20T10:00:01+00:00"
+    assert report.run["started_at"] == "2026-11-20T10:00:00+00:00"
+    assert report.error is not None and report.error["fingerprint"] == error_fingerprint(
+        "AGENT.CRASH", "boom 7", "fix-lint"
+    )
+    assert report.run["failure_code"] == "AGENT.CRASH"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"started_at": "2026-11-20 10:00"}, "no time zone"),
+        ({"finished_at": "soon"}, "not an ISO 8601"),
+        ({"events": [{"event": "a", "seq": 1}, {"event": "b", "seq": 1}]}, "share one seq"),
+    ],
+)
+def test_bad_report_values_are_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        build_report({"idempotency_key": "k", "skill_id": "fix-lint", "status": "running", **fields})
