@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.postgres import PostgresServer, start_server
+from skillci import ledger
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -31,6 +32,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     for name in inherited + stores:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SKILLCI_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.jsonl"))
+    ledger.take_counts()  # counts noted by an in-process command of an earlier test
 
 
 @pytest.fixture(scope="session")

@@ -193,8 +193,16 @@ def db_migrate(root: Path, store: str | None, output_format: str | None) -> None
 @main.command()
 @root_option
 @store_option
-@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
-@click.option("--migrate", is_flag=True, help="Bring the store's schema up to date first.")
+@click.option(
+    "--dry-run", is_flag=True, envvar="SKILLCI_DRY_RUN", show_envvar=True, help="Print the plan; write nothing."
+)
+@click.option(
+    "--migrate",
+    is_flag=True,
+    envvar="SKILLCI_MIGRATE",
+    show_envvar=True,
+    help="Bring the store's schema up to date first (Supabase: check it is there).",
+)
 @click.option("--git-sha", default=None, help="The commit being synced (default: $GITHUB_SHA, else git HEAD).")
 @format_option(FORMATS_SYNC)
 @verbosity_options

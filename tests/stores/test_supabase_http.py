@@ -107,3 +107,23 @@ def test_reading_a_table_pages_through_postgrest(store: Store) -> None:
     assert request.headers["accept-profile"] == "ops"
     assert request.query["order"] == ["code.asc"]
     assert [row["code"] for row in rows] == sorted(row["code"] for row in rows) and len(rows) == 12
+
+
+def test_sync_with_migrate_only_checks_the_schema_on_supabase(
+    tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpers.cli import run_skillci
+    from helpers.registry import copy_example
+    from helpers.stores import JWT_SECRET
+
+    root = copy_example(tmp_path / "repo")
+    bare = postgres.create_database()
+    with PostgrestStandin(database_url=bare, jwt_secret=JWT_SECRET, exposed_schemas=("ops",)) as standin:
+        env = {"SUPABASE_URL": standin.url, "SUPABASE_SERVICE_ROLE_KEY": service_key()}
+        missing = run_skillci("sync", "--migrate", "--root", str(root), "--store", "supabase", env=env)
+        assert run_skillci("db", "migrate", "--root", str(root), "--store", bare).code == 0
+        present = run_skillci("sync", "--migrate", "--root", str(root), "--store", "supabase", env=env)
+
+    assert missing.code == 2 and "schema is missing or not exposed" in missing.stderr
+    assert present.code == 0, present.output
+    assert "skills: 4 created" in present.stdout

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import TextIO
 
 from skillci import ledger
 from skillci.commands.validate import run_validation
 from skillci.errors import BadInput, ExitCode
-from skillci.store import opened_store
+from skillci.store import DEFAULT_STORE, opened_store, store_url
 from skillci.sync_plan import desired_state
 from skillci.sync_report import SYNC_REPORTERS
 
@@ -54,9 +55,16 @@ def sync(
             line=first.line,
         )
     desired = desired_state(result.data)
+    if store_url(store) == DEFAULT_STORE and os.environ.get("GITHUB_ACTIONS") == "true":
+        sys.stderr.write(
+            "skillci: warning: no --store or SKILLCI_STORE: syncing into the embedded SQLite file, "
+            "which this runner discards\n"
+        )
     with opened_store(store, root=root) as opened:
         if migrate and not dry_run:
-            opened.migrate()
+            opened.ensure_schema()
+        elif dry_run and not opened.has_schema():
+            sys.stderr.write("skillci: note: the store has no schema yet; planning against an empty store\n")
         outcome = opened.sync(desired, git_sha=git_sha or current_git_sha(root), apply=not dry_run)
         location = opened.location
     counts = outcome.counts()

@@ -86,6 +86,14 @@ class Store(ABC):
         """Bring the schema up to date; return the names of the migrations applied now."""
 
     @abstractmethod
+    def has_schema(self) -> bool:
+        """Whether the store's tables and functions exist (a dry run plans against an empty store otherwise)."""
+
+    def ensure_schema(self) -> list[str]:
+        """Make sure the schema is there before a sync: migrate where skillci can; return what was applied."""
+        return self.migrate()
+
+    @abstractmethod
     def sync_session(self) -> AbstractContextManager[SyncSession]:
         """A session holding the sync lock, committed on a clean exit and rolled back otherwise."""
 
@@ -109,6 +117,9 @@ class Store(ABC):
 
     def sync(self, desired: Mapping[str, Mapping[str, Any]], *, git_sha: str | None, apply: bool) -> SyncOutcome:
         """Plan the registry against the store and, when apply is true, write the plan in one transaction."""
+
+        if not apply and not self.has_schema():
+            return SyncOutcome(plan_sync(desired, {}), applied=False)
 
         def attempt() -> SyncOutcome:
             with self.sync_session() as session:

@@ -138,6 +138,16 @@ class PostgresStore(SqlStore):
 
         return self._retrying(attempt)
 
+    def has_schema(self) -> bool:
+        """Whether the migrations' tables and functions are there."""
+        query = "select to_regclass('ops.skills') is not null and to_regprocedure('ops.skillci_apply_sync(jsonb)') is not null"
+
+        def attempt() -> bool:
+            with self._transaction() as connection:
+                return bool(connection.exec_driver_sql(query).scalar_one())
+
+        return self._retrying(attempt)
+
     @contextmanager
     def sync_session(self) -> Iterator[SyncSession]:
         """One transaction holding the sync advisory lock."""
@@ -200,6 +210,13 @@ class SqliteStore(SqlStore):
             existing = set(sa.inspect(connection).get_table_names())
             tables.metadata.create_all(connection)
         return [f"table {table.name}" for table in tables.ALL_TABLES if table.name not in existing]
+
+    def has_schema(self) -> bool:
+        """Whether the database file exists and holds the tables."""
+        if not self.path.is_file():
+            return False
+        with self._translated(), self.engine.connect() as connection:
+            return {table.name for table in tables.ALL_TABLES} <= set(sa.inspect(connection).get_table_names())
 
     @contextmanager
     def sync_session(self) -> Iterator[SyncSession]:

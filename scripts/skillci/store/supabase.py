@@ -91,6 +91,23 @@ class SupabaseStore(Store):
             "`skillci db migrate --store postgresql://…` with the project's direct connection string"
         )
 
+    def has_schema(self) -> bool:
+        """Whether skillci's functions answer (a missing function is PostgREST's PGRST202)."""
+        try:
+            self._retrying(lambda: self._rpc("skillci_registry_state", {}, read_only=True))
+        except BadInput:
+            return False
+        return True
+
+    def ensure_schema(self) -> list[str]:
+        """Check the migrations are applied (they are applied with `supabase db push`, not over the API)."""
+        if not self.has_schema():
+            raise BadInput(
+                f"supabase {self.location}: skillci's schema is missing or not exposed: apply supabase/migrations "
+                "(`supabase db push`) and add `ops` to the project's exposed schemas"
+            )
+        return []
+
     @contextmanager
     def sync_session(self) -> Iterator[SyncSession]:
         """No transaction spans two HTTP calls: the apply function takes the lock and re-checks every row."""
