@@ -22,8 +22,8 @@ def normalize(value: Any) -> Any:
 
 
 def content_hash(spec: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of a normalised spec."""
-    canonical = json.dumps(normalize(spec), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """sha256 of the canonical JSON of a spec (sorted keys, no whitespace): layout and key order do not count."""
+    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
