@@ -1,0 +1,1 @@
+"""Benchmarks: select the skills a change touches, run their cases, score them into tiers."""

@@ -1,0 +1,240 @@
+"""The benchmark runner protocol: one case, one subprocess; whatever the child does becomes data, never a crash."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+#: Failure codes the runner assigns (they are in the example registry, each with a runbook).
+CRASH = "AGENT.CRASH"
+TIMEOUT = "AGENT.TIMEOUT"
+NO_RESULT = "AGENT.NO_RESULT"
+BAD_OUTPUT = "AGENT.BAD_OUTPUT"
+OUTPUT_TOO_LARGE = "AGENT.OUTPUT_TOO_LARGE"
+STATE_ORDER = "AGENT.STATE_ORDER"
+
+#: Default cap on a case's stdout, and how long a child gets between SIGTERM and SIGKILL.
+MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+KILL_GRACE_S = 2.0
+_STDERR_TAIL = 2000
+
+#: The numbers a result line may report, and their types.
+RESULT_NUMBERS = ("changed_lines", "ci_attempts", "time_to_green_s", "tokens_in", "tokens_out", "cost_usd")
+
+Status = Literal["succeeded", "failed", "timed_out"]
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """What one run of one case did: its status, failure code, states, events and result."""
+
+    run_id: str
+    skill_id: str
+    case_id: str
+    status: Status
+    duration_s: float
+    states: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+    failure_code: str | None = None
+    error_message: str | None = None
+    exit_code: int | None = None
+    stderr_tail: str = ""
+
+    @property
+    def output(self) -> Any:
+        """The result line's `output`, or None when there was no result."""
+        return None if self.result is None else self.result.get("output")
+
+    def number(self, name: str) -> float | None:
+        """A number the result line reported (changed_lines, ci_attempts, …), or None."""
+        value = None if self.result is None else self.result.get(name)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class _Failure(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _Collector:
+    """Reads the child's stdout as JSON lines within a byte budget, checking the declared state order."""
+
+    def __init__(self, *, states: Sequence[str], max_bytes: int) -> None:
+        self.order = {state: index for index, state in enumerate(states)}
+        self.max_bytes = max_bytes
+        self.read = 0
+        self.events: list[dict[str, Any]] = []
+        self.states: list[str] = []
+        self.result: dict[str, Any] | None = None
+        self.failure: _Failure | None = None
+
+    def feed(self, line: bytes, number: int) -> None:
+        self.read += len(line)
+        if self.read > self.max_bytes:
+            raise _Failure(OUTPUT_TOO_LARGE, f"stdout exceeded {self.max_bytes} bytes")
+        text = line.strip()
+        if not text:
+            return
+        try:
+            event = json.loads(text)
+        except (ValueError, UnicodeDecodeError):
+            raise _Failure(BAD_OUTPUT, f"stdout line {number} is not JSON: {_clip(text)}") from None
+        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+            raise _Failure(BAD_OUTPUT, f'stdout line {number} is not an event object with an "event" name')
+        if self.result is not None:
+            raise _Failure(BAD_OUTPUT, f"stdout line {number}: an event after the result line")
+        if event["event"] == "state":
+            self._state(event.get("state"), number)
+        elif event["event"] == "result":
+            self.result = event
+        self.events.append(event)
+
+    def _state(self, state: Any, number: int) -> None:
+        if not isinstance(state, str) or state not in self.order:
+            raise _Failure(STATE_ORDER, f"stdout line {number}: state {state!r} is not in the skill's state machine")
+        if self.states and self.order[state] < self.order[self.states[-1]]:
+            raise _Failure(STATE_ORDER, f"stdout line {number}: state {state} after {self.states[-1]}")
+        self.states.append(state)
+
+
+def _clip(data: bytes | str, limit: int = 80) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kill_group(process: subprocess.Popen[bytes], grace_s: float) -> None:
+    """SIGTERM the child's whole process group, then SIGKILL it after grace_s."""
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            if sig == signal.SIGKILL:
+                return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _write_stdin(stream: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(OSError):  # a child that exits without reading its input closes the pipe
+        stream.write(data)
+    with contextlib.suppress(OSError):
+        stream.close()
+
+
+def run_case(
+    command: Sequence[str],
+    *,
+    case_input: Any,
+    skill_id: str,
+    case_id: str,
+    run_id: str,
+    timeout_s: float,
+    states: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    max_output_bytes: int = MAX_OUTPUT_BYTES,
+    kill_grace_s: float = KILL_GRACE_S,
+) -> CaseRun:
+    """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults."""
+    environment = {**os.environ, **(env or {})}
+    environment.update({"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id})
+    started = time.monotonic()
+
+    def finished(status: Status, **fields: Any) -> CaseRun:
+        return CaseRun(run_id, skill_id, case_id, status, round(time.monotonic() - started, 3), **fields)
+
+    try:
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, so a timeout kills everything it started
+        )
+    except OSError as exc:
+        return finished("failed", failure_code=CRASH, error_message=f"cannot start {command[0]}: {exc.strerror}")
+
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    payload = json.dumps(case_input).encode("utf-8")
+    feeder = threading.Thread(target=_write_stdin, args=(process.stdin, payload), daemon=True)
+    feeder.start()
+    stderr_chunks: list[bytes] = []
+    stderr_size = [0]
+
+    def drain_stderr(stream: IO[bytes]) -> None:
+        for chunk in iter(lambda: stream.read(8192), b""):
+            stderr_chunks.append(chunk)
+            stderr_size[0] += len(chunk)
+            while stderr_size[0] - len(stderr_chunks[0]) > _STDERR_TAIL and len(stderr_chunks) > 1:
+                stderr_size[0] -= len(stderr_chunks.pop(0))
+
+    errors = threading.Thread(target=drain_stderr, args=(process.stderr,), daemon=True)
+    errors.start()
+    collector = _Collector(states=states, max_bytes=max_output_bytes)
+
+    def drain_stdout(stream: IO[bytes]) -> None:
+        try:
+            for number, line in enumerate(iter(lambda: stream.readline(max_output_bytes + 1), b""), start=1):
+                collector.feed(line, number)
+        except _Failure as failure:
+            collector.failure = failure
+            _kill_group(process, 0.0)
+            for _ in iter(lambda: stream.read(65536), b""):
+                pass
+
+    output = threading.Thread(target=drain_stdout, args=(process.stdout,), daemon=True)
+    output.start()
+    timed_out = False
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(process, kill_grace_s)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)  # anything the child left running in its group
+    for thread in (feeder, output, errors):
+        thread.join(timeout=5)
+    process.stdout.close()
+    process.stderr.close()
+    tail = b"".join(stderr_chunks)[-_STDERR_TAIL:].decode("utf-8", "replace")
+    common: dict[str, Any] = {
+        "states": collector.states,
+        "events": collector.events,
+        "exit_code": process.returncode,
+        "stderr_tail": tail,
+    }
+    if timed_out:
+        message = f"no result within max_duration_s ({timeout_s:g} s); process group killed"
+        return finished("timed_out", failure_code=TIMEOUT, error_message=message, **common)
+    if collector.failure is not None:
+        failure = collector.failure
+        return finished("failed", failure_code=failure.code, error_message=failure.message, **common)
+    if process.returncode != 0:
+        last = tail.strip().splitlines()[-1] if tail.strip() else "no stderr"
+        message = f"exited with code {process.returncode}: {_clip(last, 200)}"
+        return finished("failed", failure_code=CRASH, error_message=message, **common)
+    if collector.result is None:
+        return finished("failed", failure_code=NO_RESULT, error_message="no result line on stdout", **common)
+    for name in RESULT_NUMBERS:
+        value = collector.result.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            message = f"result field {name} must be a non-negative number, got {_clip(json.dumps(value))}"
+            return finished("failed", failure_code=BAD_OUTPUT, error_message=message, **common)
+    return finished("succeeded", result=collector.result, **common)

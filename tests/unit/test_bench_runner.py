@@ -1,0 +1,147 @@
+"""The runner protocol: every way a skill can misbehave becomes a failed run with a failure code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skillci.bench.runner import run_case
+
+STATES = ["PLAN", "PATCH", "VERIFY", "PR", "MONITOR"]
+
+
+def _agent(tmp_path: Path, body: str) -> list[str]:
+    script = tmp_path / "agent.py"
+    prelude = (
+        "import json, os, signal, subprocess, sys, time\ndef emit(**event): print(json.dumps(event), flush=True)\n"
+    )
+    script.write_text(prelude + textwrap.dedent(body), encoding="utf-8")
+    return [sys.executable, str(script)]
+
+
+def _run(tmp_path: Path, body: str, **options: Any):  # type: ignore[no-untyped-def]
+    settings: dict[str, Any] = {"timeout_s": 10, "states": STATES, "case_input": {"n": 3}, **options}
+    return run_case(_agent(tmp_path, body), skill_id="fix-lint", case_id="c1", run_id="r1", cwd=tmp_path, **settings)
+
+
+def test_a_well_behaved_agent_succeeds_with_its_states_result_and_environment(tmp_path: Path) -> None:
+    run = _run(
+        tmp_path,
+        """
+        case = json.load(sys.stdin)
+        emit(event="state", state="PLAN", detail={"n": case["n"]})
+        emit(event="log", message="working")
+        emit(event="state", state="PATCH")
+        emit(event="state", state="PATCH")
+        env = {k: os.environ[k] for k in ("SKILLCI_RUN_ID", "SKILLCI_SKILL_ID", "SKILLCI_CASE_ID")}
+        emit(event="result", output={"doubled": case["n"] * 2, "env": env}, changed_lines=4, ci_attempts=1)
+        """,
+    )
+    assert (run.status, run.failure_code, run.exit_code) == ("succeeded", None, 0)
+    assert run.states == ["PLAN", "PATCH", "PATCH"]
+    assert [event["event"] for event in run.events] == ["state", "log", "state", "state", "result"]
+    assert run.output["doubled"] == 6
+    assert run.output["env"] == {"SKILLCI_RUN_ID": "r1", "SKILLCI_SKILL_ID": "fix-lint", "SKILLCI_CASE_ID": "c1"}
+    assert run.number("changed_lines") == 4.0 and run.number("tokens_in") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ("print('boom', file=sys.stderr); sys.exit(3)", "AGENT.CRASH", "exited with code 3: boom"),
+        ("emit(event='state', state='PLAN')", "AGENT.NO_RESULT", "no result line"),
+        ("print('hello there')", "AGENT.BAD_OUTPUT", "line 1 is not JSON: hello there"),
+        ("print('[1, 2]')", "AGENT.BAD_OUTPUT", 'not an event object with an "event" name'),
+        ("emit(event='result', output=1); emit(event='log')", "AGENT.BAD_OUTPUT", "an event after the result"),
+        ("emit(event='result', output=1, changed_lines='many')", "AGENT.BAD_OUTPUT", "changed_lines must be"),
+        ("emit(event='result', output=1, tokens_in=-5)", "AGENT.BAD_OUTPUT", "tokens_in must be"),
+        (
+            "emit(event='state', state='VERIFY'); emit(event='state', state='PLAN')",
+            "AGENT.STATE_ORDER",
+            "PLAN after VERIFY",
+        ),
+        ("emit(event='state', state='DANCE')", "AGENT.STATE_ORDER", "'DANCE' is not in the skill's state machine"),
+    ],
+)
+def test_misbehaviour_is_a_failed_run_with_a_failure_code(tmp_path: Path, body: str, code: str, message: str) -> None:
+    run = _run(tmp_path, body)
+    assert (run.status, run.failure_code) == ("failed", code)
+    assert run.error_message is not None and message in run.error_message
+
+
+def test_a_slow_agent_times_out(tmp_path: Path) -> None:
+    started = time.monotonic()
+    run = _run(tmp_path, "emit(event='state', state='PLAN'); time.sleep(60)", timeout_s=1)
+    assert (run.status, run.failure_code) == ("timed_out", "AGENT.TIMEOUT")
+    assert run.states == ["PLAN"]
+    assert time.monotonic() - started < 5
+
+
+def test_an_agent_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    started = time.monotonic()
+    body = "signal.signal(signal.SIGTERM, signal.SIG_IGN); emit(event='log', message='ready'); time.sleep(60)"
+    run = _run(tmp_path, body, timeout_s=1, kill_grace_s=0.5)
+    assert (run.status, run.failure_code) == ("timed_out", "AGENT.TIMEOUT")
+    assert 1.4 < time.monotonic() - started < 6
+
+
+def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    body = """
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    emit(event="log", pid=child.pid)
+    time.sleep(60)
+    """
+    run = _run(tmp_path, body, timeout_s=1, kill_grace_s=0.2)
+    assert run.status == "timed_out"
+    grandchild = run.events[0]["pid"]
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_output_over_the_limit_stops_the_agent(tmp_path: Path) -> None:
+    started = time.monotonic()
+    run = _run(tmp_path, "while True: emit(event='log', message='x' * 1000)", max_output_bytes=100_000)
+    assert (run.status, run.failure_code) == ("failed", "AGENT.OUTPUT_TOO_LARGE")
+    assert time.monotonic() - started < 5
+
+
+def test_one_huge_line_is_over_the_limit_too(tmp_path: Path) -> None:
+    run = _run(tmp_path, "print('x' * 500_000)", max_output_bytes=100_000)
+    assert run.failure_code == "AGENT.OUTPUT_TOO_LARGE"
+
+
+def test_a_command_that_cannot_start_is_a_crash(tmp_path: Path) -> None:
+    run = run_case(
+        [str(tmp_path / "missing-agent")],
+        case_input={},
+        skill_id="s",
+        case_id="c",
+        run_id="r",
+        timeout_s=5,
+        states=STATES,
+        cwd=tmp_path,
+    )
+    assert (run.status, run.failure_code) == ("failed", "AGENT.CRASH")
+    assert run.error_message is not None and "cannot start" in run.error_message
+
+
+def test_an_agent_that_never_reads_a_large_input_still_finishes(tmp_path: Path) -> None:
+    run = _run(tmp_path, "emit(event='result', output='ok')", case_input={"blob": "y" * 1_000_000})
+    assert run.status == "succeeded" and run.output == "ok"
