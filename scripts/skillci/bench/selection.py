@@ -128,9 +128,7 @@ def benchmarked(skills: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return [skill_id for skill_id, spec in skills.items() if isinstance(spec.get("benchmark"), Mapping)]
 
 
-def select_changed(
-    config: Config, *, base: str, head: str, current: Mapping[str, Mapping[str, Any]]
-) -> Selection:
+def select_changed(config: Config, *, base: str, head: str, current: Mapping[str, Mapping[str, Any]]) -> Selection:
     """The benchmarked skills a change from base to head affects, with the reasons."""
     root = config.root
     merge_base = resolve_base(root, base, head)
