@@ -63,10 +63,10 @@ def sync(
     with opened_store(store, root=root) as opened:
         if migrate and not dry_run:
             opened.ensure_schema()
-        elif dry_run and not opened.has_schema():
-            sys.stderr.write("skillci: note: the store has no schema yet; planning against an empty store\n")
         outcome = opened.sync(desired, git_sha=git_sha or current_git_sha(root), apply=not dry_run)
         location = opened.location
+    if outcome.no_schema:
+        sys.stderr.write("skillci: note: the store has no schema yet; planning against an empty store\n")
     counts = outcome.counts()
     ledger.note_counts({f"{kind}_{name}": value for kind, numbers in counts.items() for name, value in numbers.items()})
     reporter = SYNC_REPORTERS[output_format](stream, verbosity=verbosity, store=location, dry_run=dry_run)

@@ -47,6 +47,8 @@ class SyncOutcome:
     plan: SyncPlan
     applied: bool
     written: Mapping[str, Mapping[str, int]] | None = None
+    #: True when a dry run planned against a store that has no schema yet (so against an empty store).
+    no_schema: bool = False
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Counts per kind; when applied, the rows actually written (a concurrent sync may have done some)."""
@@ -119,7 +121,7 @@ class Store(ABC):
         """Plan the registry against the store and, when apply is true, write the plan in one transaction."""
 
         if not apply and not self.has_schema():
-            return SyncOutcome(plan_sync(desired, {}), applied=False)
+            return SyncOutcome(plan_sync(desired, {}), applied=False, no_schema=True)
 
         def attempt() -> SyncOutcome:
             with self.sync_session() as session:

@@ -33,9 +33,13 @@ Json = JSON().with_variant(JSONB(), "postgresql")
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
 
 
+def _created_at() -> Column[object]:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
 def _timestamps() -> list[Column[object]]:
     return [
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        _created_at(),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     ]
 
@@ -75,7 +79,7 @@ skill_versions = Table(
     Column("content_hash", String(64), nullable=False),
     Column("spec", Json, nullable=False),
     Column("git_sha", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _created_at(),
     UniqueConstraint("skill_id", "version", name="skill_versions_skill_version_key"),
 )
 
@@ -143,7 +147,7 @@ run_events = Table(
     Column("event", String(32), nullable=False),
     Column("state", String(64)),
     Column("detail", Json),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _created_at(),
     UniqueConstraint("run_id", "seq", name="run_events_run_seq_key"),
 )
 
@@ -177,7 +181,7 @@ agent_benchmark_results = Table(
     Column("missing_metrics", Json, nullable=False),
     Column("git_sha", String(64)),
     Column("branch", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _created_at(),
     CheckConstraint("cases_passed between 0 and cases_total", name="agent_benchmark_results_cases_check"),
     Index("agent_benchmark_results_skill_branch_idx", "skill_id", "branch", "created_at"),
 )
@@ -192,7 +196,7 @@ gate_results = Table(
     Column("commit_sha", String(64)),
     Column("pr_number", Integer),
     Column("run_url", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _created_at(),
     Index("gate_results_created_idx", "created_at"),
 )
 
@@ -206,7 +210,7 @@ notifications = Table(
     Column("status", String(16), nullable=False),
     Column("payload", Json),
     Column("sent_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _created_at(),
     CheckConstraint("status in ('sent', 'failed')", name="notifications_status_check"),
 )
 
