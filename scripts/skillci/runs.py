@@ -15,6 +15,12 @@ from skillci.errors import BadInput
 #: Every state a run can be in.
 RUN_STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed_out")
 
+#: The states in which a run has been judged (a cancelled run is not a verdict on the agent).
+FINISHED_STATES = ("succeeded", "failed", "timed_out")
+
+#: The numbers a run may report, each averaged over the runs that reported it when runs are scored together.
+RUN_NUMBERS = ("duration_s", "ci_attempts", "changed_lines", "time_to_green_s", "tokens_in", "tokens_out", "cost_usd")
+
 #: The run state machine: from each state, the states a run may move to (staying put is always allowed).
 TRANSITIONS: dict[str, frozenset[str]] = {
     "queued": frozenset({"running", "cancelled"}),

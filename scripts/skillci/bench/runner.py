@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from skillci.runs import RUN_NUMBERS
+
 #: Failure codes the runner assigns (they are in the example registry, each with a runbook).
 CRASH = "AGENT.CRASH"
 TIMEOUT = "AGENT.TIMEOUT"
@@ -28,7 +30,7 @@ KILL_GRACE_S = 2.0
 _STDERR_TAIL = 2000
 
 #: The numbers a result line may report, and their types.
-RESULT_NUMBERS = ("changed_lines", "ci_attempts", "time_to_green_s", "tokens_in", "tokens_out", "cost_usd")
+RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
 
 Status = Literal["succeeded", "failed", "timed_out"]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from skillci.errors import ServiceFailed
@@ -61,6 +62,33 @@ class SyncOutcome:
         return counts
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """A skill's earlier result that a new one is compared with."""
+
+    composite_score: float | None
+    tier: str | None
+    git_sha: str | None
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class BenchContext:
+    """What a bench learns from the store first: the skills it knows, and each skill's baseline."""
+
+    known: frozenset[str]
+    baseline: Mapping[str, Baseline]
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> BenchContext:
+        """The context from the JSON shape of ops.skillci_bench_context."""
+        baseline = {
+            skill_id: Baseline(row.get("composite_score"), row.get("tier"), row.get("git_sha"), row.get("branch"))
+            for skill_id, row in (document.get("baseline") or {}).items()
+        }
+        return cls(frozenset(document.get("known") or ()), baseline)
+
+
 class SyncSession(ABC):
     """One sync's view of the store: read the registry state, then apply a payload (inside one transaction)."""
 
@@ -102,6 +130,20 @@ class Store(ABC):
     @abstractmethod
     def record_run(self, report: RunReport) -> RunOutcome:
         """Record one run report atomically and idempotently (its idempotency key names the run)."""
+
+    @abstractmethod
+    def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
+        """Which of the skills the store has, and each one's baseline: its result at git_sha, else latest on branch."""
+
+    @abstractmethod
+    def record_bench(self, runs: Sequence[RunReport], results: Sequence[Mapping[str, Any]]) -> int:
+        """Record a bench's runs and its per-skill results in one transaction; return the results written now."""
+
+    @abstractmethod
+    def run_stats(
+        self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
+    ) -> dict[str, dict[str, float]]:
+        """Per skill: finished runs in [since, until), how many succeeded, and the mean of each reported number."""
 
     @abstractmethod
     def rows(self, table: str) -> list[dict[str, Any]]:

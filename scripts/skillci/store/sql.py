@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -12,14 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from skillci.errors import BadInput, ServiceFailed
-from skillci.runs import RunOutcome, RunReport, illegal_transition, transition_allowed
+from skillci.runs import FINISHED_STATES, RUN_NUMBERS, RunOutcome, RunReport, illegal_transition, transition_allowed
 from skillci.store import tables
-from skillci.store.base import Store, SyncSession, Transient
+from skillci.store.base import Baseline, BenchContext, Store, SyncSession, Transient
 from skillci.sync_plan import KINDS, RegistryState, state_from_json
 
 #: SQLSTATEs worth a retry: connection exceptions, the server shutting down or starting, resource exhaustion,
@@ -84,7 +85,9 @@ class SqlStore(Store):
             if state and state.startswith(_TRANSIENT_CLASSES):
                 raise Transient() from exc
             message = self.describe_failure(exc)
-            if state in ("23514", "23503", "22023", "22P02"):
+            if state in ("23514", "23503", "22023", "22P02") or (
+                state is None and isinstance(exc, sa.exc.IntegrityError)
+            ):
                 raise BadInput(message.split(": ", 1)[1]) from None
             if state in ("42P01", "3F000", "42883"):
                 raise BadInput(f"{message} (run `skillci db migrate` first)") from None
@@ -155,16 +158,39 @@ class PostgresStore(SqlStore):
             connection.exec_driver_sql(_SYNC_LOCK)
             yield _PostgresSession(connection)
 
-    def record_run(self, report: RunReport) -> RunOutcome:
-        """Record a run report through ops.skillci_record_run (one transaction, idempotent, retried)."""
-        query = sa.text("select ops.skillci_record_run(cast(:payload as jsonb))")
+    def _call(self, function: str, payload: Mapping[str, Any]) -> Any:
+        """One call of an ops function taking a jsonb payload, in its own transaction (they are idempotent)."""
+        query = sa.text(f"select ops.{function}(cast(:payload as jsonb))")
+        data = json.dumps(payload)
 
-        def attempt() -> RunOutcome:
+        def attempt() -> Any:
             with self._transaction() as connection:
-                result = connection.execute(query, {"payload": json.dumps(report.payload)}).scalar_one()
-            return RunOutcome(**result)
+                return connection.execute(query, {"payload": data}).scalar_one()
 
         return self._retrying(attempt)
+
+    def record_run(self, report: RunReport) -> RunOutcome:
+        """Record a run report through ops.skillci_record_run (one transaction, idempotent, retried)."""
+        return RunOutcome(**self._call("skillci_record_run", report.payload))
+
+    def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
+        """Known skills and baselines through ops.skillci_bench_context."""
+        payload = {"skill_ids": list(skill_ids), "branch": branch, "git_sha": git_sha}
+        return BenchContext.from_json(self._call("skillci_bench_context", payload))
+
+    def record_bench(self, runs: Sequence[RunReport], results: Sequence[Mapping[str, Any]]) -> int:
+        """Runs and results through ops.skillci_record_bench: one transaction, idempotent, retried."""
+        payload = {"runs": [report.payload for report in runs], "results": list(results)}
+        return int(self._call("skillci_record_bench", payload)["results"])
+
+    def run_stats(
+        self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
+    ) -> dict[str, dict[str, float]]:
+        """Per-skill run numbers through ops.skillci_run_stats (aggregated in the database)."""
+        payload = {"skill_ids": list(skill_ids), "since": since.isoformat(), "source": source}
+        payload["until"] = until.isoformat() if until else None
+        stats: dict[str, dict[str, float]] = self._call("skillci_run_stats", payload)
+        return stats
 
 
 class _PostgresSession(SyncSession):
@@ -226,12 +252,84 @@ class SqliteStore(SqlStore):
         with self._transaction() as connection:
             yield _SqliteSession(connection)
 
-    def record_run(self, report: RunReport) -> RunOutcome:
-        """Record a run report in one transaction, refusing illegal transitions."""
+    def _require_file(self) -> None:
         if not self.path.is_file():
             raise BadInput(f"no store at {self.path} (run `skillci db migrate` first)")
+
+    def record_run(self, report: RunReport) -> RunOutcome:
+        """Record a run report in one transaction, refusing illegal transitions."""
+        self._require_file()
         with self._transaction() as connection:
             return _record_run_sqlite(connection, report)
+
+    def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
+        """Known skills, and per skill its result at git_sha, else its latest on branch."""
+        self._require_file()
+        results, skills = tables.agent_benchmark_results, tables.skills
+        position = (
+            sa.func.row_number()
+            .over(
+                partition_by=results.c.skill_id,
+                order_by=[
+                    sa.case((results.c.git_sha == git_sha, 0), else_=1),
+                    results.c.created_at.desc(),
+                    results.c.id.desc(),
+                ],
+            )
+            .label("position")
+        )
+        ranked = (
+            sa.select(results.c.skill_id, results.c.composite_score, results.c.tier, results.c.git_sha)
+            .add_columns(results.c.branch, position)
+            .where(results.c.skill_id.in_(skill_ids))
+            .where(sa.or_(results.c.git_sha == git_sha, results.c.branch == branch))
+            .subquery()
+        )
+        with self._transaction() as connection:
+            known = connection.execute(sa.select(skills.c.id).where(skills.c.id.in_(skill_ids))).scalars().all()
+            latest = connection.execute(sa.select(ranked).where(ranked.c.position == 1)).all()
+        baseline = {row.skill_id: Baseline(row.composite_score, row.tier, row.git_sha, row.branch) for row in latest}
+        return BenchContext(frozenset(known), baseline)
+
+    def record_bench(self, runs: Sequence[RunReport], results: Sequence[Mapping[str, Any]]) -> int:
+        """Runs and results in one IMMEDIATE transaction; results already there (same bench) are kept."""
+        self._require_file()
+        at = _now()
+        with self._transaction() as connection:
+            for report in runs:
+                _record_run_sqlite(connection, report)
+            if not results:
+                return 0
+            statement = sqlite_insert(tables.agent_benchmark_results).on_conflict_do_nothing(
+                index_elements=["bench_id", "skill_id"]
+            )
+            return int(connection.execute(statement, [{**row, "created_at": at} for row in results]).rowcount)
+
+    def run_stats(
+        self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
+    ) -> dict[str, dict[str, float]]:
+        """Per-skill run numbers, aggregated by SQLite (averages skip the runs that did not report a number)."""
+        self._require_file()
+        runs = tables.runs
+        when = sa.func.coalesce(runs.c.finished_at, runs.c.created_at)
+        numbers = [sa.func.avg(runs.c[name]).label(name) for name in RUN_NUMBERS]
+        query = (
+            sa.select(runs.c.skill_id, sa.func.count().label("runs"))
+            .add_columns(sa.func.sum(sa.case((runs.c.status == "succeeded", 1), else_=0)).label("passed"), *numbers)
+            .where(runs.c.skill_id.in_(skill_ids), runs.c.source == source)
+            .where(runs.c.status.in_(FINISHED_STATES), when >= since.astimezone(UTC))
+            .group_by(runs.c.skill_id)
+        )
+        if until is not None:
+            query = query.where(when < until.astimezone(UTC))
+        with self._transaction() as connection:
+            rows = connection.execute(query).all()
+        return {
+            row.skill_id: {
+                name: value for name, value in row._mapping.items() if name != "skill_id" and value is not None
+            }
+            for row in rows
+        }
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -319,7 +417,7 @@ def _record_run_sqlite(connection: Connection, report: RunReport) -> RunOutcome:
     incoming = report.run
     for key in ("started_at", "finished_at"):
         if incoming.get(key):
-            incoming = {**incoming, key: datetime.fromisoformat(incoming[key])}
+            incoming = {**incoming, key: datetime.fromisoformat(incoming[key]).astimezone(UTC)}
     stored = connection.execute(sa.select(runs).where(runs.c.idempotency_key == incoming["idempotency_key"])).first()
     if stored is None:
         skill = connection.execute(sa.select(tables.skills.c.id).where(tables.skills.c.id == incoming["skill_id"]))
@@ -341,7 +439,7 @@ def _record_run_sqlite(connection: Connection, report: RunReport) -> RunOutcome:
         fresh = [event for event in report.events if (event["seq"],) not in seen]
         if fresh:
             rows = [
-                {**event, "run_id": run_id, "created_at": datetime.fromisoformat(event["created_at"])}
+                {**event, "run_id": run_id, "created_at": datetime.fromisoformat(event["created_at"]).astimezone(UTC)}
                 if event.get("created_at")
                 else {**event, "run_id": run_id, "created_at": at}
                 for event in fresh

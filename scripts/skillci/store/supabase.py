@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from skillci.errors import BadInput, ServiceFailed
 from skillci.runs import RunOutcome, RunReport
 from skillci.store import tables
-from skillci.store.base import Store, SyncSession, Transient
+from skillci.store.base import BenchContext, Store, SyncSession, Transient
 from skillci.sync_plan import RegistryState, state_from_json
 
 URL_ENV = "SUPABASE_URL"
@@ -116,6 +117,27 @@ class SupabaseStore(Store):
     def record_run(self, report: RunReport) -> RunOutcome:
         """Record a run report through the ops.skillci_record_run function (idempotent, so retried)."""
         return RunOutcome(**self._retrying(lambda: self._rpc("skillci_record_run", {"payload": report.payload})))
+
+    def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
+        """Known skills and baselines through the ops.skillci_bench_context function."""
+        payload = {"skill_ids": list(skill_ids), "branch": branch, "git_sha": git_sha}
+        return BenchContext.from_json(self._retrying(lambda: self._rpc("skillci_bench_context", {"payload": payload})))
+
+    def record_bench(self, runs: Sequence[RunReport], results: Sequence[Mapping[str, Any]]) -> int:
+        """Runs and results in one call of ops.skillci_record_bench (idempotent, so retried)."""
+        payload = {"runs": [report.payload for report in runs], "results": list(results)}
+        return int(self._retrying(lambda: self._rpc("skillci_record_bench", {"payload": payload}))["results"])
+
+    def run_stats(
+        self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
+    ) -> dict[str, dict[str, float]]:
+        """Per-skill run numbers, aggregated in the database by ops.skillci_run_stats."""
+        payload = {"skill_ids": list(skill_ids), "since": since.isoformat(), "source": source}
+        payload["until"] = until.isoformat() if until else None
+        stats: dict[str, dict[str, float]] = self._retrying(
+            lambda: self._rpc("skillci_run_stats", {"payload": payload})
+        )
+        return stats
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, ordered by its primary key, a page at a time."""

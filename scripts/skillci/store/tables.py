@@ -182,7 +182,9 @@ agent_benchmark_results = Table(
     Column("git_sha", String(64)),
     Column("branch", Text),
     _created_at(),
+    Column("bench_id", Text),  # added by the bench migration, hence after created_at
     CheckConstraint("cases_passed between 0 and cases_total", name="agent_benchmark_results_cases_check"),
+    UniqueConstraint("bench_id", "skill_id", name="agent_benchmark_results_bench_skill_key"),
     Index("agent_benchmark_results_skill_branch_idx", "skill_id", "branch", "created_at"),
 )
 
