@@ -187,7 +187,7 @@ class PostgresStore(SqlStore):
         self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
     ) -> dict[str, dict[str, float]]:
         """Per-skill run numbers through ops.skillci_run_stats (aggregated in the database)."""
-        payload = {"skill_ids": list(skill_ids), "since": since.isoformat(), "source": source}
+        payload: dict[str, Any] = {"skill_ids": list(skill_ids), "since": since.isoformat(), "source": source}
         payload["until"] = until.isoformat() if until else None
         stats: dict[str, dict[str, float]] = self._call("skillci_run_stats", payload)
         return stats

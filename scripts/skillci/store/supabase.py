@@ -132,7 +132,7 @@ class SupabaseStore(Store):
         self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
     ) -> dict[str, dict[str, float]]:
         """Per-skill run numbers, aggregated in the database by ops.skillci_run_stats."""
-        payload = {"skill_ids": list(skill_ids), "since": since.isoformat(), "source": source}
+        payload: dict[str, Any] = {"skill_ids": list(skill_ids), "since": since.isoformat(), "source": source}
         payload["until"] = until.isoformat() if until else None
         stats: dict[str, dict[str, float]] = self._retrying(
             lambda: self._rpc("skillci_run_stats", {"payload": payload})
