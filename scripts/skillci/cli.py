@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from skillci import __version__
+from skillci.bench_report import BENCH_REPORTERS
 from skillci.errors import ExitCode, SkillciError
 from skillci.reporters import REPORTERS
 from skillci.sync_report import SYNC_REPORTERS
@@ -21,6 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS_VALIDATE = tuple(REPORTERS)
 FORMATS_SYNC = tuple(SYNC_REPORTERS)
 FORMATS_PLAIN = ("text", "json")
+FORMATS_PLAIN_GITHUB = ("json", "github")
+FORMATS_BENCH = tuple(BENCH_REPORTERS)
 
 
 def _default_format() -> str:
@@ -247,3 +250,149 @@ def runs_record(source: str, root: Path, store: str | None, output_format: str |
     from skillci.commands.runs_record import runs_record as command
 
     _invoke("runs record", root, command, store=store, source=source, output_format=_plain_format(output_format))
+
+
+def selection_options(func: F) -> F:
+    """--base/--head, --skill and --all: which skills a bench (or its plan) covers."""
+    func = click.option(
+        "--all", "all_skills", is_flag=True, envvar="SKILLCI_BENCH_ALL", help="Every benchmarked skill."
+    )(func)
+    func = click.option(
+        "--skill",
+        "skills",
+        multiple=True,
+        metavar="ID",
+        envvar="SKILLCI_BENCH_SKILLS",
+        help="Benchmark this skill (repeatable; the env var takes space-separated ids).",
+    )(func)
+    func = click.option(
+        "--head", default="HEAD", envvar="SKILLCI_BENCH_HEAD", show_default=True, help="The changed commit."
+    )(func)
+    return click.option(
+        "--base",
+        metavar="REF",
+        envvar="SKILLCI_BENCH_BASE",
+        help="Benchmark the skills the change from REF's merge-base to --head affects.",
+    )(func)
+
+
+def _choice(base: str | None, head: str, skills: tuple[str, ...], all_skills: bool) -> Any:
+    from skillci.commands.bench import Choice
+
+    return Choice(base=base or None, head=head, skills=skills, all_skills=all_skills)
+
+
+@main.group(invoke_without_command=True)
+@selection_options
+@root_option
+@store_option
+@click.option("--jobs", "-j", type=int, envvar="SKILLCI_JOBS", help="Cases run at once (default: the CPU count).")
+@click.option("--shard", metavar="I/N", envvar="SKILLCI_BENCH_SHARD", help="Run slice I of N (see `bench plan`).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SKILLCI_CACHE_DIR",
+    help="Where results are cached (default: ROOT/.skillci/cache).",
+)
+@click.option("--no-cache", is_flag=True, help="Run everything; neither read nor write the cache.")
+@click.option(
+    "--record/--no-record",
+    default=True,
+    envvar="SKILLCI_BENCH_RECORD",
+    show_default=True,
+    help="Record runs and results in the store (and read baselines from it).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SKILLCI_BENCH_OUT",
+    help="Also write the results as JSON to this file (the gate reads it).",
+)
+@click.option("--from-store", is_flag=True, help="Score the production runs agents recorded, instead of running.")
+@click.option("--since", default="7d", show_default=True, help="With --from-store: 7d, 12h, 2w or an ISO date.")
+@format_option(FORMATS_BENCH)
+@verbosity_options
+@click.pass_context
+def bench(
+    context: click.Context,
+    base: str | None,
+    head: str,
+    skills: tuple[str, ...],
+    all_skills: bool,
+    root: Path,
+    store: str | None,
+    jobs: int | None,
+    shard: str | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    record: bool,
+    out: Path | None,
+    from_store: bool,
+    since: str,
+    output_format: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """Benchmark the skills a change affects (or --skill, --all), score them with benchmark.yaml, record them."""
+    if context.invoked_subcommand is not None:
+        return
+    choice = _choice(base, head, tuple(part for item in skills for part in item.split()), all_skills)
+    common: dict[str, Any] = {
+        "choice": choice,
+        "store": store,
+        "out": out,
+        "output_format": output_format or _default_format(),
+        "verbosity": verbose - quiet,
+    }
+    if from_store:
+        from skillci.commands.bench import bench_from_store
+
+        _invoke("bench", root, bench_from_store, since=since, **common)
+        return
+    from skillci.bench.engine import default_jobs
+    from skillci.bench.shards import parse_shard
+    from skillci.commands.bench import bench as command
+
+    def run(**kwargs: Any) -> int:
+        return command(shard=parse_shard(shard) if shard else None, **kwargs)
+
+    _invoke(
+        "bench",
+        root,
+        run,
+        jobs=jobs if jobs is not None else default_jobs(),
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
+        record=record,
+        **common,
+    )
+
+
+@bench.command("plan")
+@selection_options
+@root_option
+@click.option("--shards", type=int, default=1, show_default=True, help="At most this many parallel jobs.")
+@click.option(
+    "--shard-size",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Runs per job below which a bench is not split further.",
+)
+@format_option(FORMATS_PLAIN_GITHUB)
+def bench_plan(
+    base: str | None,
+    head: str,
+    skills: tuple[str, ...],
+    all_skills: bool,
+    root: Path,
+    shards: int,
+    shard_size: int,
+    output_format: str | None,
+) -> None:
+    """Print a GitHub Actions matrix ({"include": [{"shard": "I/N", …}]}) spreading the bench over jobs."""
+    from skillci.commands.bench import bench_plan as command
+
+    choice = _choice(base, head, tuple(part for item in skills for part in item.split()), all_skills)
+    fmt = output_format or ("github" if _default_format() == "github" else "json")
+    _invoke("bench plan", root, command, choice=choice, shards=shards, shard_size=shard_size, output_format=fmt)

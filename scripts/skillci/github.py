@@ -43,6 +43,11 @@ def annotation(
     return f"::{level} {joined}::{escape_data(message)}"
 
 
+def message(level: str, text: str, *, title: str) -> str:
+    """A `::warning title=…::text` workflow command that belongs to no file."""
+    return f"::{level} title={escape_property(title)}::{escape_data(text)}"
+
+
 def workspace_path(root: Path, relative: str) -> str:
     """A finding's file as a path relative to GITHUB_WORKSPACE, so annotations land on the right file."""
     workspace = os.environ.get("GITHUB_WORKSPACE")
@@ -98,7 +103,8 @@ def write_outputs(outputs: Mapping[str, object]) -> bool:
     return True
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
+    """Text fit for one Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -119,7 +125,7 @@ def validation_summary(result: ValidationResult) -> str:
         for finding in findings[:200]:
             icon = "❌" if finding.severity is Severity.ERROR else "⚠️"
             lines.append(
-                f"| {icon} | `{_cell(finding.file)}` | {finding.line} | `{finding.code}` | {_cell(finding.message)} |"
+                f"| {icon} | `{cell(finding.file)}` | {finding.line} | `{finding.code}` | {cell(finding.message)} |"
             )
         if len(findings) > 200:
             lines.append(f"\n…and {len(findings) - 200} more findings (see the job log).")
@@ -129,7 +135,7 @@ def validation_summary(result: ValidationResult) -> str:
 def sync_summary(counts: Mapping[str, Mapping[str, int]], *, applied: bool, dry_run: bool, store: str) -> str:
     """The Markdown job summary of a sync."""
     verdict = "dry run (nothing written)" if dry_run else ("applied" if applied else "nothing to do")
-    lines = [f"## skillci sync: {verdict}", "", f"Store: `{_cell(store)}`", ""]
+    lines = [f"## skillci sync: {verdict}", "", f"Store: `{cell(store)}`", ""]
     lines += ["| | created | updated | deprecated | unchanged |", "|---|---|---|---|---|"]
     for kind, numbers in counts.items():
         cells = " | ".join(str(numbers[name]) for name in ("created", "updated", "deprecated", "unchanged"))

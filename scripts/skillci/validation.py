@@ -587,6 +587,8 @@ def validate_registry(config: Config) -> ValidationResult:
 
     loaded = {"skills": skills, "tools": tools_doc, "failure_modes": modes, "benchmark": bench}
     result.data = {kind: document.data for kind, document in loaded.items() if document is not None}
+    registry_files = {paths.skills, paths.tools, paths.failure_modes, paths.benchmark}
+    result.data["cases"] = {path: doc.data for path, doc in ctx.documents.items() if path not in registry_files}
     result.counts = {
         "skills": len(_items(skills.data, "skills")) if skills else 0,
         "tools": len(_items(tools_doc.data, "tools")) if tools_doc else 0,

@@ -61,6 +61,8 @@ def test_a_well_behaved_agent_succeeds_with_its_states_result_and_environment(tm
         ("emit(event='result', output=1); emit(event='log')", "AGENT.BAD_OUTPUT", "an event after the result"),
         ("emit(event='result', output=1, changed_lines='many')", "AGENT.BAD_OUTPUT", "changed_lines must be"),
         ("emit(event='result', output=1, tokens_in=-5)", "AGENT.BAD_OUTPUT", "tokens_in must be"),
+        ("emit(event='result', output=1, changed_lines=2.5)", "AGENT.BAD_OUTPUT", "changed_lines must be a non-negative whole"),
+        ("emit(event='result', output=1, ci_attempts=2**40)", "AGENT.BAD_OUTPUT", "ci_attempts must be"),
         (
             "emit(event='state', state='VERIFY'); emit(event='state', state='PLAN')",
             "AGENT.STATE_ORDER",

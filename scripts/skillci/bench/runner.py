@@ -31,6 +31,8 @@ _STDERR_TAIL = 2000
 
 #: The numbers a result line may report, and their types.
 RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
+#: Of those, the ones that count things (whole numbers).
+RESULT_COUNTS = frozenset({"changed_lines", "ci_attempts", "tokens_in", "tokens_out"})
 
 Status = Literal["succeeded", "failed", "timed_out"]
 
@@ -236,7 +238,13 @@ def run_case(
         return finished("failed", failure_code=NO_RESULT, error_message="no result line on stdout", **common)
     for name in RESULT_NUMBERS:
         value = collector.result.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            message = f"result field {name} must be a non-negative number, got {_clip(json.dumps(value))}"
+        if value is None:
+            continue
+        count = name in RESULT_COUNTS
+        limit = 2**31 if name in ("changed_lines", "ci_attempts") else 2**53
+        number = not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value < limit
+        if not number or (count and value != int(value)):
+            kind = "a non-negative whole number" if count else "a non-negative number"
+            message = f"result field {name} must be {kind}, got {_clip(json.dumps(value))}"
             return finished("failed", failure_code=BAD_OUTPUT, error_message=message, **common)
     return finished("succeeded", result=collector.result, **common)

@@ -25,6 +25,8 @@ class Selection:
 
     skills: tuple[str, ...]
     reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The commit the change was compared with (the merge-base), when selected by --base/--head.
+    base_commit: str | None = None
 
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -155,7 +157,7 @@ def select_changed(config: Config, *, base: str, head: str, current: Mapping[str
         if config.paths.benchmark in files:
             pick(skill_id, f"{config.paths.benchmark} changed")
     order = [skill_id for skill_id in benchmarked(current) if skill_id in reasons]
-    return Selection(tuple(order), {skill_id: tuple(reasons[skill_id]) for skill_id in order})
+    return Selection(tuple(order), {skill_id: tuple(reasons[skill_id]) for skill_id in order}, merge_base)
 
 
 def select_named(current: Mapping[str, Mapping[str, Any]], names: Sequence[str]) -> Selection:

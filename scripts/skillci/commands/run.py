@@ -26,13 +26,13 @@ def run(
     REPORTERS[output_format](out, verbosity=verbosity, color=color).report(result)
     steps = [f"validate {'passed' if result.ok else 'failed'} ({result.errors} errors, {result.warnings} warnings)"]
     if result.ok:
-        from skillci.commands.sync import current_git_sha
+        from skillci.checkout import head_sha
         from skillci.store import opened_store
         from skillci.sync_plan import desired_state
 
         with opened_store(store, root=root) as opened:
             opened.migrate()
-            outcome = opened.sync(desired_state(result.data), git_sha=current_git_sha(root), apply=True)
+            outcome = opened.sync(desired_state(result.data), git_sha=head_sha(root), apply=True)
             location = opened.location
         counts = outcome.counts()["skills"]
         written = ", ".join(f"{counts[name]} {name}" for name in ("created", "updated", "deprecated", "unchanged"))

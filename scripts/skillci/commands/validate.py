@@ -8,7 +8,7 @@ from typing import TextIO
 
 from skillci import ledger
 from skillci.config import load_config
-from skillci.errors import ExitCode
+from skillci.errors import BadInput, ExitCode
 from skillci.findings import ValidationResult
 from skillci.reporters import REPORTERS
 
@@ -19,6 +19,20 @@ def run_validation(*, root: Path) -> ValidationResult:
 
     result = validate_registry(load_config(root))
     ledger.note_counts(result.counts)
+    return result
+
+
+def valid_registry(*, root: Path, nothing_done: str) -> ValidationResult:
+    """The validated registry under root; an invalid one is bad input (exit 2) naming its first error."""
+    result = run_validation(root=root)
+    if not result.ok:
+        first = result.sorted_findings()[0]
+        raise BadInput(
+            f"{first.message} [{first.code}] — the registry has {result.errors} errors; {nothing_done} "
+            "(run `skillci validate`)",
+            file=first.file,
+            line=first.line,
+        )
     return result
 
 
