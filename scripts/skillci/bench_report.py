@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from skillci.bench.engine import BenchRun, JudgedRun, SkillResult, SkillTarget
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 skill`, `2 skills`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _number(value: float | None, *, signed: bool = False) -> str:
     if value is None:
         return "—"
@@ -27,7 +32,7 @@ def _verdict(bench: BenchRun) -> str:
     if not bench.selected:
         return "skillci bench: no skill to benchmark"
     from_cache = f" ({cached} from the cache)" if cached else ""
-    return f"skillci bench: {len(results)} skills scored{from_cache}; {passed}/{total} cases passed"
+    return f"skillci bench: {plural(len(results), 'skill')} scored{from_cache}; {passed}/{total} cases passed"
 
 
 def _weight_note(result: SkillResult) -> str:
@@ -185,7 +190,7 @@ class LineProgress(Progress):
             self.stream.write(f"cached {result.skill_id}: reused the result for key {result.cache_key[:12]}\n")
         runs = sum(target.runs for target in targets)
         if runs:
-            self.stream.write(f"running {runs} runs of {len(targets)} skills\n")
+            self.stream.write(f"running {plural(runs, 'run')} of {plural(len(targets), 'skill')}\n")
         self.stream.flush()
 
     def run_done(self, judged: JudgedRun) -> None:
@@ -221,7 +226,7 @@ class BarProgress(Progress):
         self.total = sum(target.runs for target in targets)
         self.done = self.failed = 0
         if cached:
-            self.stream.write(f"{len(cached)} skills answered from the cache\n")
+            self.stream.write(f"{plural(len(cached), 'skill')} answered from the cache\n")
         self._draw()
 
     def _draw(self) -> None:

@@ -29,7 +29,7 @@ from skillci.bench.engine import (
 )
 from skillci.bench.selection import Selection, select_all, select_changed, select_named
 from skillci.bench.shards import matrix, shard_count, shard_skills
-from skillci.bench_report import BENCH_REPORTERS, BarProgress, GroupedProgress, LineProgress, Progress
+from skillci.bench_report import BENCH_REPORTERS, BarProgress, GroupedProgress, LineProgress, Progress, plural
 from skillci.checkout import current_branch, default_branch, head_sha
 from skillci.commands.validate import valid_registry
 from skillci.config import Config, load_config
@@ -306,7 +306,7 @@ class _Recorder:
         unknown = [skill_id for skill_id in ids if skill_id not in context.known]
         if unknown:
             recorder.notes.append(
-                f"{len(unknown)} skills are not in the store {opened.location} yet ({', '.join(unknown[:5])}"
+                f"{plural(len(unknown), 'skill')} not in the store {opened.location} yet ({', '.join(unknown[:5])}"
                 f"{', …' if len(unknown) > 5 else ''}): their runs and results were not recorded (`skillci sync` "
                 "adds them)"
             )
