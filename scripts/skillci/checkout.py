@@ -38,3 +38,13 @@ def default_branch(root: Path) -> str:
             return value
     remote = _git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     return remote.removeprefix("origin/") if remote else "main"
+
+
+def comparison_base(root: Path) -> str | None:
+    """The default branch's ref to compare HEAD with, or None: no such branch, no history, or HEAD is on it."""
+    branch = default_branch(root)
+    for ref in (f"origin/{branch}", branch):
+        base = _git(root, "merge-base", ref, "HEAD")
+        if base is not None:
+            return ref if base != _git(root, "rev-parse", "HEAD") else None
+    return None

@@ -351,21 +351,21 @@ def bench(
         return
     from skillci.bench.engine import default_jobs
     from skillci.bench.shards import parse_shard
+    from skillci.commands.bench import Settings
     from skillci.commands.bench import bench as command
 
     def run(**kwargs: Any) -> int:
-        return command(shard=parse_shard(shard) if shard else None, **kwargs)
+        settings = Settings(
+            store=kwargs.pop("store"),
+            jobs=jobs if jobs is not None else default_jobs(),
+            shard=parse_shard(shard) if shard else None,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            record=record,
+        )
+        return command(settings=settings, **kwargs)
 
-    _invoke(
-        "bench",
-        root,
-        run,
-        jobs=jobs if jobs is not None else default_jobs(),
-        cache_dir=cache_dir,
-        use_cache=not no_cache,
-        record=record,
-        **common,
-    )
+    _invoke("bench", root, run, **common)
 
 
 @bench.command("plan")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from helpers import REPO_ROOT
 from helpers.act import commit_all, git
 from helpers.cli import Completed, run_skillci
 from helpers.registry import copy_example, replace_in
@@ -308,3 +309,19 @@ def test_an_invalid_registry_is_bad_input_with_file_and_line(repo: Path) -> None
     assert (
         result.stderr.startswith("skillci: error: ssot/agents/skills.yaml:") and "nothing benchmarked" in result.stderr
     )
+
+
+def test_the_documented_wrapper_and_cases_work_as_copied(repo: Path) -> None:
+    text = (REPO_ROOT / "docs" / "bench.md").read_text(encoding="utf-8")
+    wrapper = text.split("```python\n", 1)[1].split("```", 1)[0]
+    cases = text.split("and a cases file for it", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (repo / "agents").mkdir()
+    (repo / "agents" / "wrap.py").write_text(wrapper, encoding="utf-8")
+    (repo / "ssot" / "benchmarks" / "triage-flaky-test.yaml").write_text(cases, encoding="utf-8")
+    _use_command(repo, "triage-flaky-test", "[python, agents/wrap.py]")
+
+    document = _json(_bench(repo, "--skill", "triage-flaky-test", "--format", "json", "--no-record"))
+
+    [result] = document["results"]
+    assert (result["cases_passed"], result["cases_total"]) == (2, 2)
+    assert result["metrics"]["ci_attempts"] == 1.0 and result["composite_score"] is not None

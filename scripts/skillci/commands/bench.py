@@ -9,7 +9,7 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,7 +30,7 @@ from skillci.bench.engine import (
 from skillci.bench.selection import Selection, select_all, select_changed, select_named
 from skillci.bench.shards import matrix, shard_count, shard_skills
 from skillci.bench_report import BENCH_REPORTERS, BarProgress, GroupedProgress, LineProgress, Progress, plural
-from skillci.checkout import current_branch, default_branch, head_sha
+from skillci.checkout import comparison_base, current_branch, default_branch, head_sha
 from skillci.commands.validate import valid_registry
 from skillci.config import Config, load_config
 from skillci.errors import BadInput, ExitCode, SkillciError
@@ -135,7 +135,8 @@ def parse_since(text: str, *, now: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _progress(output_format: str, verbosity: int) -> Progress:
+def progress_for(output_format: str, verbosity: int) -> Progress:
+    """Progress for a format: folded lines in Actions, a bar on a terminal, else one line per run; -q none."""
     if verbosity < 0:
         return Progress(sys.stderr)
     if output_format == "github":
@@ -155,36 +156,44 @@ def _write_out(path: Path, document: Mapping[str, Any]) -> None:
         raise BadInput(f"--out {path}: {exc.strerror}") from None
 
 
-def bench(
+@dataclass(frozen=True)
+class Settings:
+    """How to run a bench: parallelism, slice, cache and recording."""
+
+    store: str | None = None
+    jobs: int = 1
+    shard: tuple[int, int] | None = None
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    record: bool = True
+
+
+def run_bench(
     *,
-    root: Path,
-    choice: Choice,
-    store: str | None,
-    jobs: int,
-    shard: tuple[int, int] | None = None,
-    cache_dir: Path | None = None,
-    use_cache: bool = True,
-    record: bool = True,
-    out: Path | None = None,
-    output_format: str,
-    verbosity: int = 0,
-    stream: TextIO | None = None,
-) -> int:
-    """Benchmark the chosen skills: cache hits reused, the rest run `jobs` at a time; score, report, record."""
-    if jobs < 1:
+    config: Config,
+    result: ValidationResult,
+    current: Mapping[str, Mapping[str, Any]],
+    selection: Selection,
+    settings: Settings,
+    progress: Progress,
+) -> tuple[BenchRun, SkillciError | None]:
+    """Run a selection: cache hits reused, the rest run in parallel; scored, then recorded.
+
+    Returns the bench and the store's failure when recording failed (the results stand; the caller reports them).
+    """
+    if settings.jobs < 1:
         raise BadInput("--jobs must be at least 1")
-    config, result, current = _registry(root)
-    selection = select(config, current, choice)
     targets = build_targets(config, result, current, selection.skills)
-    if shard is not None:
-        mine = set(shard_skills(_weights(targets), shard)) if targets else set()
+    if settings.shard is not None:
+        mine = set(shard_skills(_weights(targets), settings.shard)) if targets else set()
         targets = [target for target in targets if target.skill_id in mine]
     benchmark = normalize(result.data["benchmark"])
     bench_run = BenchRun(selected=[target.skill_id for target in targets])
-
-    recorder = _Recorder.open(store, root=config.root, selection=selection, targets=targets) if record else None
+    recorder = None
+    if settings.record:
+        recorder = _Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
     try:
-        cache = ResultCache(cache_dir or config.root / DEFAULT_CACHE_DIR) if use_cache else None
+        cache = ResultCache(settings.cache_dir or config.root / DEFAULT_CACHE_DIR) if settings.use_cache else None
         cached: dict[str, SkillResult] = {}
         for target in targets:
             entry = cache.get(target.cache_key, target.skill_id) if cache else None
@@ -192,12 +201,11 @@ def bench(
                 with contextlib.suppress(KeyError, TypeError, ValueError):  # another shape: a miss
                     cached[target.skill_id] = SkillResult.from_cache(target, entry)
         to_run = [target for target in targets if target.skill_id not in cached]
-        progress = _progress(output_format, verbosity)
         progress.start(to_run, list(cached.values()))
         bench_id = str(uuid.uuid4())
         runs = execute(
             plan_jobs(to_run),
-            workers=jobs,
+            workers=settings.jobs,
             root=config.root,
             on_run=progress.run_done,
             run_ids=lambda job: run_id_for(_idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)),
@@ -213,35 +221,52 @@ def bench(
                 if cache is not None and not _environment_failure(by_skill.get(target.skill_id, [])):
                     _cache_put(cache, found, bench_run)
             baseline = recorder.baseline(target.skill_id) if recorder else None
-            found = SkillResult(
-                found.skill_id,
-                found.score,
-                found.cases,
-                found.cache_key,
-                cached=found.cached,
-                baseline_score=baseline,
-                reasons=tuple(selection.reasons.get(target.skill_id, ())),
-            )
-            bench_run.results.append(found)
+            reasons = tuple(selection.reasons.get(target.skill_id, ()))
+            bench_run.results.append(replace(found, baseline_score=baseline, reasons=reasons))
         bench_run.runs = runs
-        if recorder is not None:
-            bench_run.notes.extend(recorder.notes)
-        if out is not None:
-            _write_out(out, bench_run.to_json())
         _note_counts(bench_run)
-        failure: SkillciError | None = None
-        if recorder is not None:
-            try:
-                recorder.record(bench_id, bench_run)
-            except SkillciError as exc:
-                failure = exc  # the results are reported first; the exit code still says the store failed
-        BENCH_REPORTERS[output_format](stream, verbosity=verbosity).report(bench_run)
-        if failure is not None:
-            raise failure
+        if recorder is None:
+            return bench_run, None
+        bench_run.notes.extend(recorder.notes)
+        try:
+            recorder.record(bench_id, bench_run)
+        except SkillciError as exc:
+            return bench_run, exc
+        return bench_run, None
     finally:
         if recorder is not None:
             recorder.close()
+
+
+def bench(
+    *,
+    root: Path,
+    choice: Choice,
+    settings: Settings,
+    out: Path | None = None,
+    output_format: str,
+    verbosity: int = 0,
+    stream: TextIO | None = None,
+) -> int:
+    """Benchmark the chosen skills, write --out, report; exit 0 when everything was scored (3: store failed)."""
+    config, result, current = _registry(root)
+    selection = select(config, current, choice)
+    progress = progress_for(output_format, verbosity)
+    bench_run, failure = run_bench(
+        config=config, result=result, current=current, selection=selection, settings=settings, progress=progress
+    )
+    if out is not None:
+        _write_out(out, bench_run.to_json())
+    BENCH_REPORTERS[output_format](stream, verbosity=verbosity).report(bench_run)
+    if failure is not None:
+        raise failure  # the results are out; the exit code still says the store failed
     return ExitCode.OK
+
+
+def changed_or_all(root: Path) -> Choice:
+    """`skillci run`'s choice: the skills changed against the default branch; all when there is nothing to compare."""
+    base = comparison_base(root)
+    return Choice(base=base) if base else Choice(all_skills=True)
 
 
 def _idempotency_key(bench_id: str, skill_id: str, case_id: str, attempt: int) -> str:

@@ -20,25 +20,51 @@ def run(
     color: bool = False,
     stream: TextIO | None = None,
 ) -> int:
-    """Validate, then migrate and sync into the store (the embedded one by default); print one verdict line."""
+    """Validate; migrate and sync into the store; bench the changed skills (all without history); one verdict."""
     out = stream or sys.stdout
     result = run_validation(root=root)
     REPORTERS[output_format](out, verbosity=verbosity, color=color).report(result)
     steps = [f"validate {'passed' if result.ok else 'failed'} ({result.errors} errors, {result.warnings} warnings)"]
-    if result.ok:
-        from skillci.checkout import head_sha
-        from skillci.store import opened_store
-        from skillci.sync_plan import desired_state
+    if not result.ok:
+        out.write(f"skillci run: FAIL — {'; '.join([*steps, 'sync and bench skipped'])}\n")
+        return ExitCode.CHECK_FAILED
 
-        with opened_store(store, root=root) as opened:
-            opened.migrate()
-            outcome = opened.sync(desired_state(result.data), git_sha=head_sha(root), apply=True)
-            location = opened.location
-        counts = outcome.counts()["skills"]
-        written = ", ".join(f"{counts[name]} {name}" for name in ("created", "updated", "deprecated", "unchanged"))
-        steps.append(f"sync into {location}: skills {written}")
-    else:
-        steps.append("sync skipped")
-    verdict = "PASS" if result.ok else "FAIL"
-    out.write(f"skillci run: {verdict} — {'; '.join(steps)}\n")
-    return ExitCode.OK if result.ok else ExitCode.CHECK_FAILED
+    from skillci.bench.engine import default_jobs
+    from skillci.bench_report import BENCH_REPORTERS, plural
+    from skillci.checkout import head_sha
+    from skillci.commands.bench import Settings, changed_or_all, progress_for, run_bench, select
+    from skillci.config import load_config
+    from skillci.store import opened_store
+    from skillci.sync_plan import desired_state
+
+    desired = desired_state(result.data)
+    with opened_store(store, root=root) as opened:
+        opened.migrate()
+        outcome = opened.sync(desired, git_sha=head_sha(root), apply=True)
+        location = opened.location
+    counts = outcome.counts()["skills"]
+    written = ", ".join(f"{counts[name]} {name}" for name in ("created", "updated", "deprecated", "unchanged"))
+    steps.append(f"sync into {location}: skills {written}")
+
+    config = load_config(root)
+    choice = changed_or_all(config.root)
+    selection = select(config, desired["skills"], choice)
+    bench_format = "github" if output_format == "github" else "text"
+    settings = Settings(store=store, jobs=default_jobs())
+    bench_run, failure = run_bench(
+        config=config,
+        result=result,
+        current=desired["skills"],
+        selection=selection,
+        settings=settings,
+        progress=progress_for(bench_format, verbosity),
+    )
+    BENCH_REPORTERS[bench_format](out, verbosity=verbosity).report(bench_run)
+    if failure is not None:
+        raise failure
+    compared = f"changed against {choice.base}" if choice.base else "all, nothing to compare with"
+    passed = sum(item.cases_passed for item in bench_run.results)
+    total = sum(item.cases_total for item in bench_run.results)
+    steps.append(f"bench {plural(len(bench_run.results), 'skill')} ({compared}): {passed}/{total} cases passed")
+    out.write(f"skillci run: PASS — {'; '.join(steps)}\n")
+    return ExitCode.OK
