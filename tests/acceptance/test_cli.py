@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import REPO_ROOT
+from helpers.act import commit_all, git
 from helpers.cli import run_skillci
 from helpers.registry import copy_example, line_of, replace_in
 from skillci import __version__
@@ -160,12 +162,33 @@ def test_run_validates_then_syncs_into_the_embedded_store_and_prints_one_verdict
     assert result.code == 0, result.output
     verdict = result.stdout.splitlines()[-1]
     assert verdict.startswith("skillci run: PASS")
-    assert "sync into .skillci/skillci.db: skills 4 created" in verdict
+    assert "sync into .skillci/skillci.db: skills 6 created" in verdict
     assert (root / ".skillci" / "skillci.db").is_file()
+    assert "; bench 5 skills (all, nothing to compare with): " in verdict
     again = run_skillci("run", cwd=root)
-    assert "skills 0 created, 0 updated, 0 deprecated, 4 unchanged" in again.stdout.splitlines()[-1]
+    assert "skills 0 created, 0 updated, 0 deprecated, 6 unchanged" in again.stdout.splitlines()[-1]
+    assert "skillci bench: 5 skills scored (5 from the cache)" in again.stdout
+    with sqlite3.connect(root / ".skillci" / "skillci.db") as conn:
+        [(results,)] = conn.execute("select count(*) from agent_benchmark_results").fetchall()
+    assert results == 10  # each run records every skill's result (the second from the cache)
     root = copy_example(tmp_path / "broken")
     replace_in(root / "ssot" / "agents" / "benchmark.yaml", "weight: 0.3", "weight: 0.4")
     result = run_skillci("run", "--root", str(root))
     assert result.code == 1
     assert result.stdout.splitlines()[-1].startswith("skillci run: FAIL")
+
+
+def test_run_benchmarks_the_skills_changed_against_the_default_branch(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo")
+    (root / ".gitignore").write_text(".skillci/\n")
+    git("init", "-q", "-b", "main", cwd=root)
+    commit_all(root, "base")
+    git("checkout", "-q", "-b", "feature", cwd=root)
+    replace_in(root / "ssot" / "agents" / "skills.yaml", "max_duration_s: 600", "max_duration_s: 500")
+    commit_all(root, "fix-lint: a tighter budget")
+
+    result = run_skillci("run", cwd=root)
+
+    assert result.code == 0, result.output
+    assert "; bench 1 skill (changed against main): " in result.stdout.splitlines()[-1]
+    assert "fix-lint" in result.stdout and "scan-secrets" not in result.stdout

@@ -33,7 +33,7 @@ def test_json_output_has_exactly_the_documented_shape(root: Path) -> None:
     assert list(document) == ["applied", *KINDS]
     assert document["applied"] is True
     assert all(list(document[kind]) == list(ACTIONS) for kind in KINDS)
-    assert document["skills"] == {"created": 4, "updated": 0, "deprecated": 0, "unchanged": 0}
+    assert document["skills"] == {"created": 6, "updated": 0, "deprecated": 0, "unchanged": 0}
     assert document["tools"]["created"] == 6
 
 
@@ -50,7 +50,7 @@ def test_text_output_shows_the_plan_like_a_diff(root: Path) -> None:
     assert lines[1].startswith("  ~ ")
     assert lines[2] == "      max_duration_s: 600 -> 900"
     assert lines[-1].startswith("skillci sync: dry run, nothing written — skills: 0 created, 1 updated")
-    assert _count(root, "select count(*) from skill_versions") == 4
+    assert _count(root, "select count(*) from skill_versions") == 6
 
 
 def test_a_deprecation_shows_with_a_minus_and_keeps_the_row(root: Path) -> None:
@@ -66,7 +66,7 @@ def test_a_deprecation_shows_with_a_minus_and_keeps_the_row(root: Path) -> None:
     assert result.code == 0, result.output
     assert "  - summarize-incident (deprecated)" in result.stdout.splitlines()
     assert _count(root, "select count(*) from skills where status = 'deprecated' and removed_at is not null") == 1
-    assert _count(root, "select count(*) from skills") == 4
+    assert _count(root, "select count(*) from skills") == 6
 
 
 def test_sync_refuses_an_invalid_registry_and_writes_nothing(root: Path) -> None:
@@ -108,7 +108,7 @@ def test_the_store_comes_from_the_environment(root: Path, tmp_path: Path) -> Non
     env = {"SKILLCI_STORE": f"sqlite:///{tmp_path / 'elsewhere.db'}"}
     assert run_skillci("db", "migrate", "--root", str(root), env=env).code == 0
     result = run_skillci("sync", "--root", str(root), "--format", "json", env=env)
-    assert result.code == 0 and json.loads(result.stdout)["skills"]["created"] == 4
+    assert result.code == 0 and json.loads(result.stdout)["skills"]["created"] == 6
     assert (tmp_path / "elsewhere.db").is_file() and not (root / ".skillci" / "skillci.db").exists()
 
 
@@ -120,9 +120,9 @@ def test_github_format_writes_the_summary_and_outputs(root: Path, tmp_path: Path
 
     assert result.code == 0, result.output
     assert result.stdout.startswith("::group::skillci sync plan\n")
-    assert "| skills | 4 | 0 | 0 | 0 |" in summary.read_text(encoding="utf-8")
+    assert "| skills | 6 | 0 | 0 | 0 |" in summary.read_text(encoding="utf-8")
     written = outputs.read_text(encoding="utf-8").splitlines()
-    assert "applied=true" in written and "skills_created=4" in written
+    assert "applied=true" in written and "skills_created=6" in written
 
 
 def test_runs_record_from_stdin_and_from_a_file(root: Path, tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_a_dry_run_on_a_store_without_schema_plans_against_an_empty_store(root: 
     result = run_skillci("sync", "--dry-run", "--migrate", "--root", str(root), "--format", "json")
 
     assert result.code == 0, result.output
-    assert json.loads(result.stdout)["skills"]["created"] == 4
+    assert json.loads(result.stdout)["skills"]["created"] == 6
     assert "the store has no schema yet" in result.stderr
     assert not (root / ".skillci" / "skillci.db").exists()
 

@@ -78,7 +78,7 @@ def test_a_backend_killed_mid_apply_leaves_the_database_as_before_and_the_retry_
         observer.execute("select pg_terminate_backend(%s)", (victim,))
 
         assert postgres.psql("select id, description, content_hash from ops.tools order by id", url=url) == before
-        assert postgres.psql("select count(*) from ops.skill_versions", url=url) == "4"
+        assert postgres.psql("select count(*) from ops.skill_versions", url=url) == "6"
         _wait_for(lambda: bool(set(_waiting_syncs(observer)) - {victim}), "the sync to retry")
         blocker.rollback()  # release the lock: the retry goes through
         stdout, stderr = sync.communicate(timeout=60)
@@ -88,7 +88,7 @@ def test_a_backend_killed_mid_apply_leaves_the_database_as_before_and_the_retry_
     assert (counts["applied"], counts["tools"]["updated"], counts["skills"]["updated"]) == (True, 6, 1)
     tools = postgres.psql("select description from ops.tools", url=url).splitlines()
     assert len(tools) == 6 and all(line.startswith("Changed. ") for line in tools)
-    assert postgres.psql("select count(*), max(version) from ops.skill_versions", url=url) == "5|2"
+    assert postgres.psql("select count(*), max(version) from ops.skill_versions", url=url) == "7|2"
 
 
 def test_syncs_started_together_both_finish_and_the_result_equals_one_sync(
@@ -106,10 +106,10 @@ def test_syncs_started_together_both_finish_and_the_result_equals_one_sync(
 
     assert [sync.returncode for sync in syncs] == [0, 0], results
     outputs = [json.loads(stdout) for stdout, _ in results]
-    assert sorted(output["skills"]["created"] for output in outputs) == [0, 4]
+    assert sorted(output["skills"]["created"] for output in outputs) == [0, 6]
     assert sorted(output["applied"] for output in outputs) == [False, True]
-    assert postgres.psql("select count(*), max(version) from ops.skill_versions", url=url) == "4|1"
-    assert postgres.psql("select count(*) from ops.skills", url=url) == "4"
+    assert postgres.psql("select count(*), max(version) from ops.skill_versions", url=url) == "6|1"
+    assert postgres.psql("select count(*) from ops.skills", url=url) == "6"
 
 
 def test_the_apply_function_applied_twice_writes_once(postgres: PostgresServer, registry: Path) -> None:
@@ -202,13 +202,13 @@ def test_supabase_retries_a_transient_error_then_succeeds(
 
         calls = [(request.method, request.path) for request in standin.requests]
     assert result.code == 0, result.output
-    assert json.loads(result.stdout)["skills"]["created"] == 4
+    assert json.loads(result.stdout)["skills"]["created"] == 6
     state_calls = [call for call in calls if call[1].endswith("/rpc/skillci_registry_state")]
     assert len(state_calls) == 3  # two 503s, then the answer
     assert [call for call in calls if call[1].endswith("/rpc/skillci_apply_sync")] == [
         ("POST", "/rest/v1/rpc/skillci_apply_sync")
     ]
-    assert postgres.psql("select count(*) from ops.skill_versions", url=url) == "4"
+    assert postgres.psql("select count(*) from ops.skill_versions", url=url) == "6"
 
 
 def test_supabase_with_a_wrong_key_exits_3_without_showing_it(postgres: PostgresServer, registry: Path) -> None:

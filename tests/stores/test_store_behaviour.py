@@ -43,7 +43,7 @@ def test_first_sync_creates_everything_with_one_version_per_skill(store: Store, 
 
     assert outcome.applied
     counts = outcome.counts()
-    assert counts["skills"] == {"created": 4, "updated": 0, "deprecated": 0, "unchanged": 0}
+    assert counts["skills"] == {"created": 6, "updated": 0, "deprecated": 0, "unchanged": 0}
     assert counts["tools"]["created"] == 6
     assert counts["failure_modes"]["created"] == len(example["failure_modes"])
     skills = _by_key(store.rows("skills"))
@@ -65,7 +65,7 @@ def test_a_rerun_without_change_writes_nothing(store: Store, example: dict[str, 
     outcome = store.sync(example, git_sha="def5678", apply=True)
 
     assert not outcome.applied
-    assert outcome.counts()["skills"] == {"created": 0, "updated": 0, "deprecated": 0, "unchanged": 4}
+    assert outcome.counts()["skills"] == {"created": 0, "updated": 0, "deprecated": 0, "unchanged": 6}
     assert {table: store.rows(table) for table in before} == before
 
 
@@ -79,7 +79,7 @@ def test_a_changed_skill_is_updated_with_a_field_diff_and_a_new_version(store: S
 
     update = next(change for change in outcome.plan.entities["skills"].changes if change.key == "fix-lint")
     assert update.action == "update" and update.diff == {"max_duration_s": (old, 77)}
-    assert outcome.counts()["skills"] == {"created": 0, "updated": 1, "deprecated": 0, "unchanged": 3}
+    assert outcome.counts()["skills"] == {"created": 0, "updated": 1, "deprecated": 0, "unchanged": 5}
     skill = _by_key(store.rows("skills"))["fix-lint"]
     assert skill["max_duration_s"] == 77 and skill["version"] == 2
     versions = [(v["version"], v["git_sha"]) for v in store.rows("skill_versions") if v["skill_id"] == "fix-lint"]
@@ -100,7 +100,7 @@ def test_a_removed_skill_is_deprecated_not_deleted_and_can_come_back(store: Stor
     assert gone["status"] == "deprecated" and gone["removed_at"] is not None
     assert _by_key(store.rows("tools"))["pip"]["removed_at"] is not None
     again = store.sync(smaller, git_sha="def5678", apply=True)
-    assert not again.applied and again.counts()["skills"]["unchanged"] == 4
+    assert not again.applied and again.counts()["skills"]["unchanged"] == 6
 
     restored = store.sync(example, git_sha="0a1b2c3", apply=True)
 
@@ -114,7 +114,7 @@ def test_a_dry_run_plans_but_writes_nothing(store: Store, example: dict[str, Any
     outcome = store.sync(example, git_sha=None, apply=False)
 
     assert not outcome.applied
-    assert outcome.counts()["skills"]["created"] == 4
+    assert outcome.counts()["skills"]["created"] == 6
     assert store.rows("skills") == [] and store.rows("skill_versions") == []
 
 

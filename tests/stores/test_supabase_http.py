@@ -106,7 +106,7 @@ def test_reading_a_table_pages_through_postgrest(store: Store) -> None:
     assert request.method == "GET" and request.path == "/rest/v1/failure_modes"
     assert request.headers["accept-profile"] == "ops"
     assert request.query["order"] == ["code.asc"]
-    assert [row["code"] for row in rows] == sorted(row["code"] for row in rows) and len(rows) == 12
+    assert [row["code"] for row in rows] == sorted(row["code"] for row in rows) and len(rows) == 13
 
 
 def test_sync_with_migrate_only_checks_the_schema_on_supabase(
@@ -126,4 +126,4 @@ def test_sync_with_migrate_only_checks_the_schema_on_supabase(
 
     assert missing.code == 2 and "schema is missing or not exposed" in missing.stderr
     assert present.code == 0, present.output
-    assert "skills: 4 created" in present.stdout
+    assert "skills: 6 created" in present.stdout

@@ -235,7 +235,7 @@ def test_repository_fix_lint_cases() -> None:
     cases = _cases("fix-lint")
     good = check_case(
         cases["unused-import"],
-        output="removed unused import os from app.py",
+        output={"patched": {"app.py": "print('hi')\n"}, "fixed": ["app.py:1: F401 removed unused import: import os"]},
         states=["PLAN", "PATCH", "VERIFY", "PR"],
         changed_lines=1,
         duration_s=12.0,
@@ -251,8 +251,14 @@ def test_repository_fix_lint_cases() -> None:
     )
     assert [result.passed for result in bad] == [False, False, True]
     assert not case_passed(bad)
-    slow = check_case(cases["long-line"], output="wrapped 1 line", states=[], changed_lines=2, duration_s=61.0)
-    assert [result.passed for result in slow] == [True, False]
+    states = ["PLAN", "PATCH", "VERIFY", "PR"]
+    wrapped = {"patched": {}, "fixed": ["logging_setup.py:1: E501 wrapped the line"], "unfixed": []}
+    slow = check_case(cases["long-line"], output=wrapped, states=states, changed_lines=3, duration_s=61.0)
+    assert [result.passed for result in slow] == [True, True, False]
+    left = {"patched": {}, "fixed": [], "unfixed": ["logging_setup.py:1: E501 line too long"]}
+    unfixed = check_case(cases["long-line"], output=left, states=states, changed_lines=0, duration_s=1.0)
+    assert [result.passed for result in unfixed] == [True, False, True]
+    assert "$.unfixed" in unfixed[1].message
 
 
 def test_repository_bump_dependency_case() -> None:

@@ -58,19 +58,25 @@ def test_a_changed_cases_file_selects_its_skill(repo: Path) -> None:
 
 
 def test_a_file_under_benchmark_paths_selects_the_skill(repo: Path) -> None:
+    agent = repo / "examples" / "skills" / "fix_lint" / "agent.py"
+    agent.write_text(agent.read_text() + "\n# touched\n")
+    commit_all(repo, "touch agent")
+    assert _select(repo) == {"fix-lint": ("examples/skills/fix_lint/agent.py matches examples/skills/fix_lint/**",)}
+
+
+def test_a_file_under_no_benchmark_paths_selects_nothing(repo: Path) -> None:
     agent = repo / "examples" / "agents" / "example_agent.py"
     agent.write_text(agent.read_text() + "\n# touched\n")
     commit_all(repo, "touch agent")
-    reasons = _select(repo)
-    assert reasons["fix-lint"] == ("examples/agents/example_agent.py matches examples/agents/**",)
-    assert "bump-dependency" not in reasons  # it declares no paths
+    assert _select(repo) == {}  # bump-dependency and triage-flaky-test run it but declare no paths
 
 
 def test_a_changed_benchmark_yaml_selects_every_benchmarked_skill(repo: Path) -> None:
     replace_in(repo / "ssot" / "agents" / "benchmark.yaml", "min_benchmark_runs: 3", "min_benchmark_runs: 4")
     commit_all(repo, "bar")
     reasons = _select(repo)
-    assert set(reasons) == {"fix-lint", "bump-dependency", "triage-flaky-test"}  # summarize-incident has none
+    benchmarked = {"fix-lint", "bump-dependency", "triage-flaky-test", "triage-error", "scan-secrets"}
+    assert set(reasons) == benchmarked  # summarize-incident has none
     assert all(why == ("ssot/agents/benchmark.yaml changed",) for why in reasons.values())
 
 
@@ -121,7 +127,13 @@ def test_not_a_git_checkout_fails_clearly(tmp_path: Path) -> None:
 def test_named_and_all(repo: Path) -> None:
     current = _current(repo)
     assert select_named(current, ["fix-lint", "fix-lint"]).skills == ("fix-lint",)
-    assert select_all(current).skills == ("fix-lint", "bump-dependency", "triage-flaky-test")
+    assert select_all(current).skills == (
+        "fix-lint",
+        "bump-dependency",
+        "triage-flaky-test",
+        "triage-error",
+        "scan-secrets",
+    )
     with pytest.raises(BadInput, match="no such skill"):
         select_named(current, ["nope"])
     with pytest.raises(BadInput, match="has no benchmark"):

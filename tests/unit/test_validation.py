@@ -21,7 +21,7 @@ def test_the_bundled_example_is_valid() -> None:
     result = validate_registry(load_config(REPO_ROOT))
     assert result.findings == []
     assert result.counts["skills"] >= 3
-    assert result.counts["failure_modes"] == 12
+    assert result.counts["failure_modes"] == 13
     assert result.counts["metrics"] == 4
 
 

@@ -93,13 +93,13 @@ def test_main_sync_applies_on_push_then_has_nothing_to_do(repo: Path, store: str
     assert first.code == 0, first.output[-4000:]
     assert "Job succeeded" in first.output
     assert "::set-output:: applied=true" in first.output
-    assert "::set-output:: skills_created=4" in first.output
+    assert "::set-output:: skills_created=6" in first.output
     assert "::set-output:: tools_created=6" in first.output
     assert "skillci sync: applied" in first.output
     assert "postgresql://postgres:***@127.0.0.1" in first.output  # the CLI's own rendering of the store
-    assert "main-sync outputs applied=true skills-created=4 skills-unchanged=0" in first.output
-    assert count(postgres, store, "skills") == 4
-    assert count(postgres, store, "skill_versions") == 4
+    assert "main-sync outputs applied=true skills-created=6 skills-unchanged=0" in first.output
+    assert count(postgres, store, "skills") == 6
+    assert count(postgres, store, "skill_versions") == 6
     head = git("rev-parse", "HEAD", cwd=repo).strip()
     assert query(postgres, store, "select distinct git_sha from ops.skill_versions") == head
 
@@ -107,12 +107,12 @@ def test_main_sync_applies_on_push_then_has_nothing_to_do(repo: Path, store: str
 
     assert second.code == 0, second.output[-4000:]
     assert "::set-output:: applied=false" in second.output
-    assert "::set-output:: skills_unchanged=4" in second.output
+    assert "::set-output:: skills_unchanged=6" in second.output
     assert "::set-output:: skills_created=0" in second.output
     assert "nothing to do, the store matches the registry" in second.output
-    assert "main-sync outputs applied=false skills-created=0 skills-unchanged=4" in second.output
-    assert count(postgres, store, "skills") == 4
-    assert count(postgres, store, "skill_versions") == 4
+    assert "main-sync outputs applied=false skills-created=0 skills-unchanged=6" in second.output
+    assert count(postgres, store, "skills") == 6
+    assert count(postgres, store, "skill_versions") == 6
 
 
 def test_main_sync_dry_run_dispatch_writes_nothing(repo: Path, store: str, postgres: PostgresServer) -> None:
@@ -125,7 +125,7 @@ def test_main_sync_dry_run_dispatch_writes_nothing(repo: Path, store: str, postg
     assert "Job succeeded" in result.output
     assert "skillci sync: dry run, nothing written" in result.output
     assert "::set-output:: applied=false" in result.output
-    assert "::set-output:: skills_created=4" in result.output
+    assert "::set-output:: skills_created=6" in result.output
     assert count(postgres, store, "skills") == 0
     assert count(postgres, store, "skill_versions") == 0
 
@@ -136,7 +136,7 @@ def test_main_sync_dry_run_dispatch_on_a_fresh_database(repo: Path, store: str, 
     assert not has_ops_schema(postgres, store)
     assert result.code == 0, result.output[-4000:]
     assert "skillci sync: dry run, nothing written" in result.output
-    assert "::set-output:: skills_created=4" in result.output
+    assert "::set-output:: skills_created=6" in result.output
     assert "the store has no schema yet" in result.output
 
 
