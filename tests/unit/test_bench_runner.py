@@ -61,7 +61,11 @@ def test_a_well_behaved_agent_succeeds_with_its_states_result_and_environment(tm
         ("emit(event='result', output=1); emit(event='log')", "AGENT.BAD_OUTPUT", "an event after the result"),
         ("emit(event='result', output=1, changed_lines='many')", "AGENT.BAD_OUTPUT", "changed_lines must be"),
         ("emit(event='result', output=1, tokens_in=-5)", "AGENT.BAD_OUTPUT", "tokens_in must be"),
-        ("emit(event='result', output=1, changed_lines=2.5)", "AGENT.BAD_OUTPUT", "changed_lines must be a non-negative whole"),
+        (
+            "emit(event='result', output=1, changed_lines=2.5)",
+            "AGENT.BAD_OUTPUT",
+            "changed_lines must be a non-negative whole",
+        ),
         ("emit(event='result', output=1, ci_attempts=2**40)", "AGENT.BAD_OUTPUT", "ci_attempts must be"),
         (
             "emit(event='state', state='VERIFY'); emit(event='state', state='PLAN')",
@@ -147,3 +151,23 @@ def test_a_command_that_cannot_start_is_a_crash(tmp_path: Path) -> None:
 def test_an_agent_that_never_reads_a_large_input_still_finishes(tmp_path: Path) -> None:
     run = _run(tmp_path, "emit(event='result', output='ok')", case_input={"blob": "y" * 1_000_000})
     assert run.status == "succeeded" and run.output == "ok"
+
+
+def test_the_store_credentials_are_withheld_from_the_code_under_benchmark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SKILLCI_STORE", "postgresql://ci:s3cret@db/ops")
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", "service-key")
+    monkeypatch.setenv("AGENT_API_KEY", "the agent's own key")
+    run = _run(
+        tmp_path,
+        """
+        names = ("SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "AGENT_API_KEY")
+        emit(event="result", output={name: os.environ.get(name) for name in names})
+        """,
+    )
+    assert run.output == {
+        "SKILLCI_STORE": None,
+        "SUPABASE_SERVICE_ROLE_KEY": None,
+        "AGENT_API_KEY": "the agent's own key",
+    }

@@ -29,6 +29,9 @@ MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 KILL_GRACE_S = 2.0
 _STDERR_TAIL = 2000
 
+#: skillci's own store credentials: the code under benchmark (a pull request's) never sees them.
+WITHHELD_ENV = frozenset({"SKILLCI_STORE", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"})
+
 #: The numbers a result line may report, and their types.
 RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
 #: Of those, the ones that count things (whole numbers).
@@ -155,7 +158,8 @@ def run_case(
     kill_grace_s: float = KILL_GRACE_S,
 ) -> CaseRun:
     """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults."""
-    environment = {**os.environ, **(env or {})}
+    environment = {name: value for name, value in os.environ.items() if name not in WITHHELD_ENV}
+    environment.update(env or {})
     environment.update({"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id})
     started = time.monotonic()
 

@@ -28,6 +28,8 @@ from skillci.sync_plan import KINDS, RegistryState, state_from_json
 _TRANSIENT_CLASSES = ("08", "53", "57P01", "57P02", "57P03", "40001", "40P01")
 _SYNC_LOCK = "select pg_advisory_xact_lock(hashtextextended('skillci.sync', 0))"
 _MIGRATE_LOCK = "select pg_advisory_xact_lock(hashtextextended('skillci.migrate', 0))"
+#: SQLite's names for the refusals that mean bad input (as SQLSTATE 23503/23514 do on Postgres).
+_SQLITE_BAD_INPUT = {"SQLITE_CONSTRAINT_FOREIGNKEY", "SQLITE_CONSTRAINT_CHECK"}
 _KEY_COLUMN = {"skills": "id", "tools": "id", "failure_modes": "code"}
 
 
@@ -85,9 +87,8 @@ class SqlStore(Store):
             if state and state.startswith(_TRANSIENT_CLASSES):
                 raise Transient() from exc
             message = self.describe_failure(exc)
-            if state in ("23514", "23503", "22023", "22P02") or (
-                state is None and isinstance(exc, sa.exc.IntegrityError)
-            ):
+            sqlite_refusal = getattr(exc.orig, "sqlite_errorname", "") in _SQLITE_BAD_INPUT
+            if state in ("23514", "23503", "22023", "22P02") or sqlite_refusal:
                 raise BadInput(message.split(": ", 1)[1]) from None
             if state in ("42P01", "3F000", "42883"):
                 raise BadInput(f"{message} (run `skillci db migrate` first)") from None
