@@ -234,7 +234,8 @@ def test_plan_shards_cover_the_selection_once(repo: Path) -> None:
 
 def test_a_small_selection_is_not_split(repo: Path) -> None:
     document = _json(run_skillci("bench", "plan", "--root", str(repo), "--skill", "fix-lint", "--shards", "4"))
-    assert document == {"include": [{"shard": "1/1", "skills": "fix-lint", "runs": document["include"][0]["runs"]}]}
+    [entry] = document["include"]
+    assert entry == {"shard": "1/1", "skills": "fix-lint", "runs": 5, "artifact": "skillci-bench-1-of-1"}
 
 
 def test_github_format_folds_each_skill_and_writes_the_summary_and_outputs(repo: Path, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ STANDINS = REPO_ROOT / "tests" / "workflows" / "standins"
 THIRD_PARTY = {
     "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": STANDINS / "setup-python",
     "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684": STANDINS / "cache",
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": STANDINS / "upload-artifact",
 }
 #: The ref the reusable workflows use for skillci's own actions.
 SKILLCI_REF = "skillci/skillci@v1"
@@ -59,13 +60,18 @@ def commit_all(repo: Path, message: str) -> None:
     git("commit", "-q", "--allow-empty", "-m", message, cwd=repo)
 
 
-def pull_request_event(directory: Path, number: int = 7) -> Path:
-    """A minimal pull_request event payload file."""
+def pull_request_event(
+    directory: Path, number: int = 7, *, base_sha: str | None = None, head_sha: str | None = None
+) -> Path:
+    """A minimal pull_request event payload file (from branch feature into main), with base and head SHAs if given."""
     path = directory / "event.json"
+    base: dict[str, str] = {"ref": "main"}
+    if base_sha is not None:
+        base["sha"] = base_sha
     payload = {
         "action": "opened",
         "number": number,
-        "pull_request": {"number": number, "head": {"ref": "feature", "sha": "0" * 40}, "base": {"ref": "main"}},
+        "pull_request": {"number": number, "head": {"ref": "feature", "sha": head_sha or "0" * 40}, "base": base},
         "repository": {"full_name": "skillci/skillci", "default_branch": "main"},
     }
     path.write_text(json.dumps(payload), encoding="utf-8")

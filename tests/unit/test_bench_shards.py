@@ -34,7 +34,9 @@ def test_the_split_does_not_depend_on_dict_order() -> None:
     ("runs", "max_shards", "size", "expected"),
     [(30, 4, 50, 1), (120, 4, 50, 3), (1000, 4, 50, 4), (0, 4, 50, 1)],
 )
-def test_shard_count_grows_with_the_work_up_to_the_maximum(runs: int, max_shards: int, size: int, expected: int) -> None:
+def test_shard_count_grows_with_the_work_up_to_the_maximum(
+    runs: int, max_shards: int, size: int, expected: int
+) -> None:
     weights = {f"s{index}": runs // 10 for index in range(10)} if runs else {}
     assert shard_count(weights, max_shards=max_shards, shard_size=size) == expected
 
@@ -44,9 +46,10 @@ def test_never_more_shards_than_skills() -> None:
 
 
 def test_the_matrix_is_never_empty() -> None:
-    assert matrix({}, 1) == {"include": [{"shard": "1/1", "skills": "", "runs": 0}]}
+    assert matrix({}, 1) == {"include": [{"shard": "1/1", "skills": "", "runs": 0, "artifact": "skillci-bench-1-of-1"}]}
     document = matrix(WEIGHTS, 2)
     assert [entry["shard"] for entry in document["include"]] == ["1/2", "2/2"]
+    assert [entry["artifact"] for entry in document["include"]] == ["skillci-bench-1-of-2", "skillci-bench-2-of-2"]
     assert sum(entry["runs"] for entry in document["include"]) == sum(WEIGHTS.values())
 
 

@@ -18,8 +18,8 @@ def test_pr_checks_pass_on_the_valid_example(tmp_path: Path) -> None:
         repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path)
     )
     assert result.code == 0, result.output[-4000:]
-    assert result.output.count("Job succeeded") == 2
-    assert "skillci validate: ok — 4 skills" in result.output
+    assert result.output.count("Job succeeded") == 4
+    assert "skillci validate: ok — 6 skills" in result.output
     assert "::set-output:: errors=0" in result.output
     assert "::error" not in result.output
 

@@ -47,11 +47,17 @@ def shard_skills(weights: Mapping[str, int], shard: tuple[int, int]) -> list[str
 
 
 def matrix(weights: Mapping[str, int], count: int) -> dict[str, Any]:
-    """A GitHub Actions matrix: {"include": [{"shard": "I/N", "skills": "a b", "runs": n}, …]} (never empty)."""
+    """A GitHub Actions matrix (never empty): {"include": [{"shard": "I/N", "skills": "a b", "runs": n,
+    "artifact": "skillci-bench-I-of-N"}, …]}; the artifact name is fit for a results file and an upload."""
     shards: Sequence[list[str]] = assign_shards(weights, count) if weights else [[]]
     return {
         "include": [
-            {"shard": f"{index}/{len(shards)}", "skills": " ".join(skills), "runs": sum(weights[s] for s in skills)}
+            {
+                "shard": f"{index}/{len(shards)}",
+                "skills": " ".join(skills),
+                "runs": sum(weights[s] for s in skills),
+                "artifact": f"skillci-bench-{index}-of-{len(shards)}",
+            }
             for index, skills in enumerate(shards, start=1)
         ]
     }
