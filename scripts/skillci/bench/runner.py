@@ -209,15 +209,22 @@ def run_case(
 
     output = threading.Thread(target=drain_stdout, args=(process.stdout,), daemon=True)
     output.start()
-    timed_out = False
-    try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+    # A blocking wait in a thread, awaited through an Event: Popen.wait(timeout=…) polls with sleeps, which
+    # adds milliseconds to every short run.
+    exited = threading.Event()
+
+    def reap() -> None:
+        process.wait()
+        exited.set()
+
+    reaper = threading.Thread(target=reap, daemon=True)
+    reaper.start()
+    timed_out = not exited.wait(timeout_s)
+    if timed_out:
         _kill_group(process, kill_grace_s)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # anything the child left running in its group
-    for thread in (feeder, output, errors):
+    for thread in (reaper, feeder, output, errors):
         thread.join(timeout=5)
     process.stdout.close()
     process.stderr.close()

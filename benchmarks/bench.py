@@ -1,0 +1,585 @@
+#!/usr/bin/env python3
+"""Benchmark `skillci bench` on a generated registry of trivial skills: parallel runs, the cache, recording.
+
+Generates, in a temporary directory, a valid registry in the conventional layout: ssot/agents/skills.yaml
+with N skills (ids `trivial-000` onwards), each with a cases file ssot/benchmarks/<skill>.yaml of C cases,
+a tools registry that allows `git` everywhere, and copies of this repository's failure modes, runbooks and
+benchmark.yaml. Every skill's `benchmark.command` is one trivial agent, agents/trivial.py, run by this
+interpreter with `-S -I` (no site, no .pth files): it reads the case from stdin, prints two state events and a
+result line that echoes the input, and every case's assertions pass. So a run costs skillci's own work plus
+the start-up of one small Python process. The script checks that `skillci validate --root TMP` passes,
+then times `python -m skillci bench --all --root TMP --format json`, each run as a subprocess, best and
+median of --repeat runs:
+
+* cold, --jobs 1 and --jobs 2 (alternating): --no-record, each run with a fresh, empty --cache-dir, so the
+  run also writes the N cache entries, as a first run in CI does. The speed-up is jobs-1 / jobs-2 time;
+* warm re-run, --jobs 2: the same command on the unchanged registry with the cache the last cold --jobs 2
+  run left; the share of results with `"cached": true`, and the speed-up over the cold --jobs 2 run;
+* recorded, --jobs 2: cold (--no-cache) with recording on, into the default embedded SQLite store
+  (ROOT/.skillci/skillci.db), made afresh before each run by `skillci sync --migrate --root TMP` (not
+  timed). The script checks the store then holds N×C runs and N results. The cost of recording is this
+  time minus the cold --jobs 2 time (which writes the cache, which this run does not);
+* with --blocking-wait, cold --jobs 1 and --jobs 2 again, with `subprocess.Popen.wait` patched in the
+  child to block in waitpid instead of polling (see below): what the runner would cost without polling.
+
+CPU time is the child's and its agents' (the rusage os.wait4 returns); peak RSS is the largest process's.
+
+For reference, it also runs the agent N×C times from this process, without `skillci bench`, one and two at a
+time: with `subprocess.run`, with skillci's `run_case` (skillci/bench/runner.py), and with `run_case` while
+`Popen.wait` is patched to block. `run_case` waits with `Popen.wait(timeout=...)`, which on POSIX polls
+waitpid(WNOHANG) with sleeps of 1, 2, 4, ... ms (at most 50 ms), so it notices a child's exit late.
+
+Each bench run's JSON is checked: N results, every case passed, `"cached"` false on cold runs. The script
+exits 1 when a goal is missed and says which.
+
+Usage: python benchmarks/bench.py [--skills N] [--cases C] [--repeat R] [--json] [--keep] [--blocking-wait]
+       [--no-alone] [--python EXE] [--site]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+COPIED = (
+    "ssot/errors/failure_modes.yaml",
+    "ssot/agents/benchmark.yaml",
+    "docs/runbooks",
+)
+AGENT = "agents/trivial.py"
+STATES = ("PLAN", "VERIFY")
+GOAL_SPEEDUP = 1.8
+GOAL_CACHED_SHARE = 0.95
+GOAL_WARM_SPEEDUP = 10.0
+MB = 1_000_000
+
+AGENT_SOURCE = """\
+\"\"\"A trivial agent for benchmarks/bench.py: echoes its case through the skillci benchmark protocol.
+
+It does not even parse its input (no json import, which alone costs about 10 ms of start-up): the case
+arrives as one line of JSON and goes back as the result's output.
+\"\"\"
+import sys
+
+case = sys.stdin.read().strip() or "null"
+sys.stdout.write(
+    '{"event": "state", "state": "PLAN"}\\n'
+    '{"event": "state", "state": "VERIFY"}\\n'
+    '{"event": "result", "output": ' + case + ', "changed_lines": 1, "ci_attempts": 1, "time_to_green_s": 1, '
+    '"tokens_in": 10, "tokens_out": 5, "cost_usd": 0.0001}\\n'
+)
+"""
+
+
+# --------------------------------------------------------------------------- registry generation
+
+
+def case_input(skill: int, case: int) -> dict[str, Any]:
+    return {"skill": skill, "case": case, "text": f"case {case} of skill {skill}"}
+
+
+def _skill(index: int, command: list[str]) -> str:
+    skill_id = f"trivial-{index:03d}"
+    return "\n".join(
+        [
+            f"  - id: {skill_id}",
+            f"    name: Trivial skill {index}",
+            "    description: Echoes its input; benchmarks/bench.py times skillci bench with it.",
+            "    executor: local",
+            "    max_duration_s: 60",
+            "    tags: [benchmark]",
+            f"    state_machine: [{', '.join(STATES)}]",
+            "    owner: platform-team",
+            "    status: active",
+            "    allowed_tools: [git]",
+            "    security:",
+            "      path_traversal_guard: true",
+            "      symlink_guard: true",
+            "      metadata_escaping: true",
+            "      max_skill_body_bytes: 65536",
+            "    benchmark:",
+            f"      command: {json.dumps(command)}",
+            f"      cases: ssot/benchmarks/{skill_id}.yaml",
+            "      repeat: 1",
+        ]
+    )
+
+
+def _cases(index: int, count: int) -> str:
+    lines = ["# yaml-language-server: $schema=../schemas/cases.schema.json", "cases:"]
+    for case in range(count):
+        lines += [
+            f"  - id: case-{case}",
+            f"    input: {json.dumps(case_input(index, case))}",
+            "    expect:",
+            f"      - states: [{', '.join(STATES)}]",
+            f"      - equals: {json.dumps(case_input(index, case))}",
+            "      - max_changed_lines: 1",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path, skills: int, cases: int, command: list[str]) -> None:
+    """Write a registry of `skills` trivial skills with `cases` cases each under root."""
+    for relative in COPIED:
+        source, target = REPO / relative, root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
+    (root / "ssot/tools").mkdir(parents=True, exist_ok=True)
+    (root / "ssot/tools/registry.yaml").write_text(
+        "# yaml-language-server: $schema=../schemas/tools.schema.json\nmeta:\n  schema_version: 1\n\ntools:\n"
+        "  - id: git\n    description: Local git operations on the working copy (no push).\n"
+        '    allowed_in_skills: ["*"]\n',
+        encoding="utf-8",
+    )
+    (root / "agents").mkdir()
+    (root / AGENT).write_text(AGENT_SOURCE, encoding="utf-8")
+    (root / "ssot/benchmarks").mkdir(parents=True)
+    for index in range(skills):
+        (root / f"ssot/benchmarks/trivial-{index:03d}.yaml").write_text(_cases(index, cases), encoding="utf-8")
+    header = (
+        "# yaml-language-server: $schema=../schemas/skills.schema.json\n"
+        'meta:\n  schema_version: 1\n  updated_at: "2026-11-21"\n\nskills:\n'
+    )
+    (root / "ssot/agents/skills.yaml").write_text(
+        header + "\n\n".join(_skill(index, command) for index in range(skills)) + "\n", encoding="utf-8"
+    )
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+#: `python -m skillci`, with subprocess.Popen.wait patched to block in waitpid instead of polling (--blocking-wait).
+BLOCKING_WAIT = (
+    "import runpy, subprocess, sys; polling_wait = subprocess.Popen.wait; "
+    "subprocess.Popen.wait = lambda self, timeout=None: polling_wait(self); "
+    "sys.argv[0] = 'skillci'; runpy.run_module('skillci', run_name='__main__', alter_sys=True)"
+)
+
+
+def skillci(*args: str, blocking_wait: bool = False) -> list[str]:
+    if blocking_wait:
+        return [sys.executable, "-c", BLOCKING_WAIT, *args]
+    return [sys.executable, "-m", "skillci", *args]
+
+
+@dataclass
+class Run:
+    seconds: float
+    cpu_s: float
+    rss_bytes: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_child(argv: list[str]) -> Run:
+    """Run argv once: wall-clock seconds, CPU seconds and peak RSS of the child and the agents it ran, output.
+
+    The rusage that `os.wait4` returns covers the child and every descendant it waited for: CPU time is
+    added up (skillci plus its agents), the maximum resident set size is the largest of them (skillci's).
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
+        rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            seconds,
+            usage.ru_utime + usage.ru_stime,
+            rss,
+            child.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
+
+
+def _fail(what: str, run: Run) -> SystemExit:
+    return SystemExit(f"benchmark: {what} failed (exit {run.returncode})\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+
+
+def check_bench(run: Run, *, skills: int, cases: int, cached: bool | None) -> dict[str, Any]:
+    """The bench run's JSON, after checking it benchmarked every skill and every case passed."""
+    try:
+        payload: Any = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        raise _fail("skillci bench (no JSON on stdout)", run) from None
+    if not isinstance(payload, dict):
+        raise _fail("skillci bench (the JSON is not an object)", run)
+    results = payload.get("results")
+    if run.returncode != 0 or not isinstance(results, list) or len(results) != skills:
+        raise _fail(f"skillci bench (expected {skills} results)", run)
+    failed = [r["skill_id"] for r in results if r["cases_passed"] != cases or r["cases_total"] != cases]
+    if failed:
+        raise _fail(f"skillci bench ({len(failed)} skills did not pass all {cases} cases: {failed[:3]})", run)
+    if cached is not None and any(r["cached"] != cached for r in results):
+        raise _fail(f"skillci bench (expected every result cached={cached})", run)
+    return payload
+
+
+def stats(runs: list[Run]) -> dict[str, float]:
+    seconds = [run.seconds for run in runs]
+    return {
+        "best_s": min(seconds),
+        "median_s": statistics.median(seconds),
+        "cpu_s": statistics.median(run.cpu_s for run in runs),
+        "peak_rss_mb": max(run.rss_bytes for run in runs) / MB,
+    }
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_calls(call: Callable[[], None], repeat: int) -> dict[str, float]:
+    """Best and median wall time of call(), and the median CPU time of this process and of its children."""
+    seconds, own, children = [], [], []
+    for _ in range(repeat):
+        before = (_cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN))
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+        own.append(_cpu(resource.RUSAGE_SELF) - before[0])
+        children.append(_cpu(resource.RUSAGE_CHILDREN) - before[1])
+    return {
+        "best_s": min(seconds),
+        "median_s": statistics.median(seconds),
+        "cpu_s": statistics.median(a + b for a, b in zip(own, children, strict=True)),
+        "agents_cpu_s": statistics.median(children),
+    }
+
+
+def agent_alone(root: Path, command: list[str], skills: int, cases: int, repeat: int) -> dict[str, dict[str, float]]:
+    """The agent's N×C runs from this process, 1 and 2 at a time: with plain subprocess.run, and with skillci's run_case.
+
+    run_case waits for the child with `Popen.wait(timeout=max_duration_s)`, which on POSIX polls: it sleeps
+    0.5 ms, 1 ms, 2 ms, … (at most 50 ms) between `waitpid(WNOHANG)` calls. The last pair of rows runs
+    run_case with `Popen.wait` patched, in this process only, to block in `waitpid` instead (the timeout is
+    dropped, harmless for an agent that always exits), to show what that polling costs.
+    """
+    from skillci.bench.runner import run_case
+
+    inputs = [case_input(skill, case) for skill in range(skills) for case in range(cases)]
+
+    def plain(data: dict[str, Any]) -> None:
+        done = subprocess.run(command, cwd=root, input=json.dumps(data).encode(), capture_output=True, check=False)
+        if done.returncode != 0 or done.stdout.count(b"\n") != 3:
+            raise SystemExit(f"benchmark: the trivial agent failed: {done.stderr.decode(errors='replace')[-2000:]}")
+
+    def runner(data: dict[str, Any]) -> None:
+        run = run_case(
+            command,
+            case_input=data,
+            skill_id="trivial",
+            case_id="case",
+            run_id="run",
+            timeout_s=60,
+            states=STATES,
+            cwd=root,
+        )
+        if run.status != "succeeded":
+            raise SystemExit(f"benchmark: run_case of the trivial agent failed: {run.error_message}")
+
+    def at_a_time(one: Callable[[dict[str, Any]], None], workers: int) -> Callable[[], None]:
+        def run_all() -> None:
+            if workers == 1:
+                for data in inputs:
+                    one(data)
+                return
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(one, inputs))
+
+        return run_all
+
+    results = {}
+    for name, one in (("subprocess.run", plain), ("skillci run_case", runner)):
+        for workers in (1, 2):
+            results[f"{name}, {workers} at a time"] = time_calls(at_a_time(one, workers), repeat)
+    polling_wait = subprocess.Popen.wait
+
+    def blocking_wait(self: subprocess.Popen[bytes], timeout: float | None = None) -> int:
+        return polling_wait(self)
+
+    subprocess.Popen.wait = blocking_wait  # type: ignore[assignment,method-assign]
+    try:
+        for workers in (1, 2):
+            name = f"run_case, blocking wait, {workers} at a time"
+            results[name] = time_calls(at_a_time(runner, workers), repeat)
+    finally:
+        subprocess.Popen.wait = polling_wait  # type: ignore[method-assign]
+    return results
+
+
+def store_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as connection:
+        return {
+            table: connection.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in ("runs", "agent_benchmark_results")
+        }
+
+
+def machine() -> dict[str, object]:
+    import skillci
+
+    return {
+        "cpus (sched_getaffinity)": len(os.sched_getaffinity(0)),
+        "nproc": os.cpu_count(),
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "system": f"{platform.system()} {platform.release()}",
+        "skillci": skillci.__version__,
+    }
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def benchmark(args: argparse.Namespace) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="skillci-bench-"))
+    root = tmp / "repo"
+    root.mkdir()
+    command = [args.python, *([] if args.site else ["-S"]), "-I", AGENT]
+    total = args.skills * args.cases
+    started_load = load_average()
+    if os.getloadavg()[0] >= 0.5:
+        print(
+            f"benchmark: warning: load average {started_load}; times are only fair on an idle machine", file=sys.stderr
+        )
+    try:
+        print(f"benchmark: generating {args.skills} skills × {args.cases} cases in {root}", file=sys.stderr)
+        generate(root, args.skills, args.cases, command)
+        checked = run_child(skillci("validate", "--root", str(root), "--format", "json"))
+        report = json.loads(checked.stdout or "{}")
+        if checked.returncode != 0 or report.get("errors") != 0:
+            raise _fail("skillci validate of the generated registry", checked)
+
+        base = ["bench", "--all", "--root", str(root), "--format", "json"]
+        caches = iter(range(1_000_000))
+
+        def fresh_cache() -> str:
+            return str(tmp / "caches" / str(next(caches)))
+
+        def cold_runs(blocking_wait: bool = False) -> str:
+            """Cold runs at --jobs 1 and 2, alternating; returns the cache directory of the last one."""
+            cold: dict[int, list[Run]] = {1: [], 2: []}
+            cache = ""
+            for _ in range(args.repeat):
+                for jobs in (1, 2):
+                    cache = fresh_cache()
+                    argv = ["--no-record", "--jobs", str(jobs), "--cache-dir", cache]
+                    run = run_child(skillci(*base, *argv, blocking_wait=blocking_wait))
+                    check_bench(run, skills=args.skills, cases=args.cases, cached=False)
+                    cold[jobs].append(run)
+            for jobs, runs in cold.items():
+                results[f"cold, --jobs {jobs}{', blocking wait' if blocking_wait else ''}"] = stats(runs)
+            return cache
+
+        results: dict[str, dict[str, float]] = {}
+        print(f"benchmark: cold runs at --jobs 1 and --jobs 2, alternating ({args.repeat} each)", file=sys.stderr)
+        last_cold_cache = cold_runs()
+
+        print(f"benchmark: warm re-runs at --jobs 2 ({args.repeat} runs)", file=sys.stderr)
+        runs, shares = [], []
+        for _ in range(args.repeat):
+            run = run_child(skillci(*base, "--no-record", "--jobs", "2", "--cache-dir", last_cold_cache))
+            payload = check_bench(run, skills=args.skills, cases=args.cases, cached=None)
+            shares.append(sum(1 for result in payload["results"] if result["cached"]) / args.skills)
+            runs.append(run)
+        results["warm re-run, --jobs 2"] = stats(runs)
+
+        print(f"benchmark: recorded cold runs at --jobs 2 ({args.repeat} runs)", file=sys.stderr)
+        database = root / ".skillci" / "skillci.db"
+        runs, counts = [], []
+        for _ in range(args.repeat):
+            for leftover in database.parent.glob("skillci.db*"):
+                leftover.unlink()
+            synced = run_child(skillci("sync", "--migrate", "--root", str(root), "--format", "json"))
+            if synced.returncode != 0:
+                raise _fail("skillci sync", synced)
+            run = run_child(skillci(*base, "--no-cache", "--jobs", "2"))
+            check_bench(run, skills=args.skills, cases=args.cases, cached=False)
+            counts.append(store_counts(database))
+            runs.append(run)
+        expected = {"runs": total, "agent_benchmark_results": args.skills}
+        if any(count != expected for count in counts):
+            raise SystemExit(f"benchmark: the store holds {counts}, expected {expected} after each recorded run")
+        results["recorded, --jobs 2, --no-cache"] = stats(runs)
+
+        if args.blocking_wait:
+            print(f"benchmark: cold runs with Popen.wait patched to block ({args.repeat} each)", file=sys.stderr)
+            cold_runs(blocking_wait=True)
+
+        alone: dict[str, dict[str, float]] = {}
+        if not args.no_alone:
+            print(f"benchmark: the agent alone, {total} runs ({args.repeat} times each)", file=sys.stderr)
+            alone = agent_alone(root, command, args.skills, args.cases, args.repeat)
+
+        cold1, cold2 = results["cold, --jobs 1"], results["cold, --jobs 2"]
+        warm, recorded = results["warm re-run, --jobs 2"], results["recorded, --jobs 2, --no-cache"]
+        ratios = {
+            "speed-up of --jobs 2 over --jobs 1 (best)": cold1["best_s"] / cold2["best_s"],
+            "speed-up of --jobs 2 over --jobs 1 (median)": cold1["median_s"] / cold2["median_s"],
+            "share of results from the cache on the re-run (lowest)": min(shares),
+            "speed-up of the re-run over cold --jobs 2 (best)": cold2["best_s"] / warm["best_s"],
+            "speed-up of the re-run over cold --jobs 2 (median)": cold2["median_s"] / warm["median_s"],
+            "recording cost, s (recorded minus cold --jobs 2, best)": recorded["best_s"] - cold2["best_s"],
+            "recording cost, s (median)": recorded["median_s"] - cold2["median_s"],
+            "wall time per run at --jobs 1, ms (cold minus re-run, best)": 1000
+            * (cold1["best_s"] - warm["best_s"])
+            / total,
+            "wall time per run at --jobs 2, ms (cold minus re-run, best)": 1000
+            * (cold2["best_s"] - warm["best_s"])
+            / total,
+            "CPU per run at --jobs 2, ms (skillci and agent; cold minus re-run)": 1000
+            * (cold2["cpu_s"] - warm["cpu_s"])
+            / total,
+        }
+        if args.blocking_wait:
+            blocking1, blocking2 = results["cold, --jobs 1, blocking wait"], results["cold, --jobs 2, blocking wait"]
+            ratios["blocking wait: speed-up of --jobs 2 over --jobs 1 (best)"] = (
+                blocking1["best_s"] / blocking2["best_s"]
+            )
+            ratios["blocking wait: speed-up of the re-run over cold --jobs 2 (best)"] = (
+                blocking2["best_s"] / warm["best_s"]
+            )
+        if alone:
+            agent_ms = 1000 * alone["subprocess.run, 1 at a time"]["agents_cpu_s"] / total
+            ratios["of which the agent, ms (its CPU under subprocess.run)"] = agent_ms
+            ratios["of which skillci, ms"] = (
+                ratios["CPU per run at --jobs 2, ms (skillci and agent; cold minus re-run)"] - agent_ms
+            )
+        speedup = ratios["speed-up of --jobs 2 over --jobs 1 (best)"]
+        warm_speedup = ratios["speed-up of the re-run over cold --jobs 2 (best)"]
+        goals = {
+            f"--jobs 2 at least {GOAL_SPEEDUP}× faster than --jobs 1 (best)": speedup >= GOAL_SPEEDUP,
+            f"at least {GOAL_CACHED_SHARE:.0%} of results from the cache on an unchanged re-run": min(shares)
+            >= GOAL_CACHED_SHARE,
+            f"the unchanged re-run at least {GOAL_WARM_SPEEDUP:.0f}× faster than cold --jobs 2 (best)": warm_speedup
+            >= GOAL_WARM_SPEEDUP,
+        }
+        return {
+            "skills": args.skills,
+            "cases": args.cases,
+            "runs_per_bench": total,
+            "repeat": args.repeat,
+            "agent_command": command,
+            "validate": {"errors": report["errors"], "warnings": report["warnings"]},
+            "results": results,
+            "agent_alone": alone,
+            "ratios": ratios,
+            "goals": goals,
+            "machine": {**machine(), "load average at the start (1, 5, 15 min)": started_load},
+        }
+    finally:
+        if args.keep:
+            print(f"benchmark: kept {tmp} (registry in {root})", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_table(data: dict[str, Any]) -> None:
+    print(
+        f"{data['skills']} skills × {data['cases']} cases = {data['runs_per_bench']} runs per bench; "
+        f"best/median of {data['repeat']} runs; agent: {' '.join(data['agent_command'])}"
+    )
+    print(f"skillci validate: {data['validate']['errors']} errors, {data['validate']['warnings']} warnings")
+    print()
+    header = f"| {'skillci bench --all':<32} | {'best s':>7} | {'median s':>8} | {'CPU s':>6} | {'peak RSS MB':>11} |"
+    print(header)
+    print("|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|")
+    for name, row in data["results"].items():
+        print(
+            f"| {name:<32} | {row['best_s']:>7.2f} | {row['median_s']:>8.2f} | {row['cpu_s']:>6.2f} | "
+            f"{row['peak_rss_mb']:>11.1f} |"
+        )
+    print()
+    if data["agent_alone"]:
+        title = f"the agent alone, {data['runs_per_bench']} runs"
+        header = (
+            f"| {title:<42} | {'best s':>7} | {'median s':>8} | {'ms per run':>10} | {'CPU s':>6} | "
+            f"{'agents CPU s':>12} |"
+        )
+        print(header)
+        print("|" + "|".join("-" * len(cell) for cell in header.split("|")[1:-1]) + "|")
+        for name, row in data["agent_alone"].items():
+            per_run = 1000 * row["best_s"] / data["runs_per_bench"]
+            print(
+                f"| {name:<42} | {row['best_s']:>7.2f} | {row['median_s']:>8.2f} | {per_run:>10.2f} | "
+                f"{row['cpu_s']:>6.2f} | {row['agents_cpu_s']:>12.2f} |"
+            )
+        print()
+    for name, value in data["ratios"].items():
+        shown = f"{value:.1%}" if "share" in name else f"{value:.2f}"
+        print(f"{name}: {shown}")
+    print()
+    for goal, met in data["goals"].items():
+        print(f"goal: {goal}: {'PASS' if met else 'MISS'}")
+    print()
+    for name, value in data["machine"].items():
+        print(f"machine: {name}: {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skills", type=int, default=200, help="number of skills to generate (default 200)")
+    parser.add_argument("--cases", type=int, default=5, help="cases per skill (default 5)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; best and median kept (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the generated registry and print where it is")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter that runs the trivial agent (default: this one; `python` goes through PATH, shims included)",
+    )
+    parser.add_argument("--site", action="store_true", help="run the agent without -S (site and .pth files imported)")
+    parser.add_argument("--no-alone", action="store_true", help="skip timing the agent alone (without skillci bench)")
+    parser.add_argument(
+        "--blocking-wait",
+        action="store_true",
+        help="also time cold runs with subprocess.Popen.wait patched to block instead of polling (what-if)",
+    )
+    args = parser.parse_args(argv)
+    if args.skills < 1 or args.cases < 1 or args.repeat < 1:
+        parser.error("--skills, --cases and --repeat must be at least 1")
+    # The children write no ledger, take the store only from the default, and print JSON whatever CI they are in.
+    os.environ["SKILLCI_LEDGER"] = "off"
+    for name in ("SKILLCI_STORE", "GITHUB_SHA", "GITHUB_ACTIONS"):
+        os.environ.pop(name, None)
+    data = benchmark(args)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print_table(data)
+    missed = [goal for goal, met in data["goals"].items() if not met]
+    for goal in missed:
+        print(f"benchmark: goal missed: {goal}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
