@@ -18,22 +18,19 @@ median of --repeat runs:
 * recorded, --jobs 2: cold (--no-cache) with recording on, into the default embedded SQLite store
   (ROOT/.skillci/skillci.db), made afresh before each run by `skillci sync --migrate --root TMP` (not
   timed). The script checks the store then holds N×C runs and N results. The cost of recording is this
-  time minus the cold --jobs 2 time (which writes the cache, which this run does not);
-* with --blocking-wait, cold --jobs 1 and --jobs 2 again, with `subprocess.Popen.wait` patched in the
-  child to block in waitpid instead of polling (see below): what the runner would cost without polling.
+  time minus the cold --jobs 2 time (that run writes the cache; this one does not).
 
 CPU time is the child's and its agents' (the rusage os.wait4 returns); peak RSS is the largest process's.
 
 For reference, it also runs the agent N×C times from this process, without `skillci bench`, one and two at a
-time: with `subprocess.run`, with skillci's `run_case` (skillci/bench/runner.py), and with `run_case` while
-`Popen.wait` is patched to block. `run_case` waits with `Popen.wait(timeout=...)`, which on POSIX polls
-waitpid(WNOHANG) with sleeps of 1, 2, 4, ... ms (at most 50 ms), so it notices a child's exit late.
+time: with `subprocess.run`, and with skillci's `run_case` (skillci/bench/runner.py). The difference is the
+runner's own cost per run; the CPU time of the children alone is the agent's.
 
 Each bench run's JSON is checked: N results, every case passed, `"cached"` false on cold runs. The script
 exits 1 when a goal is missed and says which.
 
-Usage: python benchmarks/bench.py [--skills N] [--cases C] [--repeat R] [--json] [--keep] [--blocking-wait]
-       [--no-alone] [--python EXE] [--site]
+Usage: python benchmarks/bench.py [--skills N] [--cases C] [--repeat R] [--json] [--keep] [--no-alone]
+       [--agent-wait-ms MS] [--python EXE] [--site]
 """
 
 from __future__ import annotations
@@ -74,11 +71,16 @@ AGENT_SOURCE = """\
 \"\"\"A trivial agent for benchmarks/bench.py: echoes its case through the skillci benchmark protocol.
 
 It does not even parse its input (no json import, which alone costs about 10 ms of start-up): the case
-arrives as one line of JSON and goes back as the result's output.
+arrives as one line of JSON and goes back as the result's output. An argument N makes it wait N ms first,
+as an agent waiting for a model would (benchmarks/bench.py --agent-wait-ms).
 \"\"\"
 import sys
 
 case = sys.stdin.read().strip() or "null"
+if len(sys.argv) > 1:
+    import time
+
+    time.sleep(int(sys.argv[1]) / 1000)
 sys.stdout.write(
     '{"event": "state", "state": "PLAN"}\\n'
     '{"event": "state", "state": "VERIFY"}\\n'
@@ -169,17 +171,7 @@ def generate(root: Path, skills: int, cases: int, command: list[str]) -> None:
 # --------------------------------------------------------------------------- measuring
 
 
-#: `python -m skillci`, with subprocess.Popen.wait patched to block in waitpid instead of polling (--blocking-wait).
-BLOCKING_WAIT = (
-    "import runpy, subprocess, sys; polling_wait = subprocess.Popen.wait; "
-    "subprocess.Popen.wait = lambda self, timeout=None: polling_wait(self); "
-    "sys.argv[0] = 'skillci'; runpy.run_module('skillci', run_name='__main__', alter_sys=True)"
-)
-
-
-def skillci(*args: str, blocking_wait: bool = False) -> list[str]:
-    if blocking_wait:
-        return [sys.executable, "-c", BLOCKING_WAIT, *args]
+def skillci(*args: str) -> list[str]:
     return [sys.executable, "-m", "skillci", *args]
 
 
@@ -275,13 +267,7 @@ def time_calls(call: Callable[[], None], repeat: int) -> dict[str, float]:
 
 
 def agent_alone(root: Path, command: list[str], skills: int, cases: int, repeat: int) -> dict[str, dict[str, float]]:
-    """The agent's N×C runs from this process, 1 and 2 at a time: with plain subprocess.run, and with skillci's run_case.
-
-    run_case waits for the child with `Popen.wait(timeout=max_duration_s)`, which on POSIX polls: it sleeps
-    0.5 ms, 1 ms, 2 ms, … (at most 50 ms) between `waitpid(WNOHANG)` calls. The last pair of rows runs
-    run_case with `Popen.wait` patched, in this process only, to block in `waitpid` instead (the timeout is
-    dropped, harmless for an agent that always exits), to show what that polling costs.
-    """
+    """The agent's N×C runs from this process, 1 and 2 at a time: with plain subprocess.run, and with skillci's run_case."""
     from skillci.bench.runner import run_case
 
     inputs = [case_input(skill, case) for skill in range(skills) for case in range(cases)]
@@ -320,18 +306,6 @@ def agent_alone(root: Path, command: list[str], skills: int, cases: int, repeat:
     for name, one in (("subprocess.run", plain), ("skillci run_case", runner)):
         for workers in (1, 2):
             results[f"{name}, {workers} at a time"] = time_calls(at_a_time(one, workers), repeat)
-    polling_wait = subprocess.Popen.wait
-
-    def blocking_wait(self: subprocess.Popen[bytes], timeout: float | None = None) -> int:
-        return polling_wait(self)
-
-    subprocess.Popen.wait = blocking_wait  # type: ignore[assignment,method-assign]
-    try:
-        for workers in (1, 2):
-            name = f"run_case, blocking wait, {workers} at a time"
-            results[name] = time_calls(at_a_time(runner, workers), repeat)
-    finally:
-        subprocess.Popen.wait = polling_wait  # type: ignore[method-assign]
     return results
 
 
@@ -364,6 +338,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     root = tmp / "repo"
     root.mkdir()
     command = [args.python, *([] if args.site else ["-S"]), "-I", AGENT]
+    if args.agent_wait_ms:
+        command.append(str(args.agent_wait_ms))
     total = args.skills * args.cases
     started_load = load_average()
     if os.getloadavg()[0] >= 0.5:
@@ -384,7 +360,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         def fresh_cache() -> str:
             return str(tmp / "caches" / str(next(caches)))
 
-        def cold_runs(blocking_wait: bool = False) -> str:
+        def cold_runs() -> str:
             """Cold runs at --jobs 1 and 2, alternating; returns the cache directory of the last one."""
             cold: dict[int, list[Run]] = {1: [], 2: []}
             cache = ""
@@ -392,11 +368,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 for jobs in (1, 2):
                     cache = fresh_cache()
                     argv = ["--no-record", "--jobs", str(jobs), "--cache-dir", cache]
-                    run = run_child(skillci(*base, *argv, blocking_wait=blocking_wait))
+                    run = run_child(skillci(*base, *argv))
                     check_bench(run, skills=args.skills, cases=args.cases, cached=False)
                     cold[jobs].append(run)
             for jobs, runs in cold.items():
-                results[f"cold, --jobs {jobs}{', blocking wait' if blocking_wait else ''}"] = stats(runs)
+                results[f"cold, --jobs {jobs}"] = stats(runs)
             return cache
 
         results: dict[str, dict[str, float]] = {}
@@ -430,10 +406,6 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"benchmark: the store holds {counts}, expected {expected} after each recorded run")
         results["recorded, --jobs 2, --no-cache"] = stats(runs)
 
-        if args.blocking_wait:
-            print(f"benchmark: cold runs with Popen.wait patched to block ({args.repeat} each)", file=sys.stderr)
-            cold_runs(blocking_wait=True)
-
         alone: dict[str, dict[str, float]] = {}
         if not args.no_alone:
             print(f"benchmark: the agent alone, {total} runs ({args.repeat} times each)", file=sys.stderr)
@@ -441,6 +413,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
         cold1, cold2 = results["cold, --jobs 1"], results["cold, --jobs 2"]
         warm, recorded = results["warm re-run, --jobs 2"], results["recorded, --jobs 2, --no-cache"]
+        per_run1 = 1000 * (cold1["best_s"] - warm["best_s"]) / total
+        per_run2 = 1000 * (cold2["best_s"] - warm["best_s"]) / total
+        cpu_per_run = 1000 * (cold2["cpu_s"] - warm["cpu_s"]) / total
         ratios = {
             "speed-up of --jobs 2 over --jobs 1 (best)": cold1["best_s"] / cold2["best_s"],
             "speed-up of --jobs 2 over --jobs 1 (median)": cold1["median_s"] / cold2["median_s"],
@@ -449,30 +424,16 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "speed-up of the re-run over cold --jobs 2 (median)": cold2["median_s"] / warm["median_s"],
             "recording cost, s (recorded minus cold --jobs 2, best)": recorded["best_s"] - cold2["best_s"],
             "recording cost, s (median)": recorded["median_s"] - cold2["median_s"],
-            "wall time per run at --jobs 1, ms (cold minus re-run, best)": 1000
-            * (cold1["best_s"] - warm["best_s"])
-            / total,
-            "wall time per run at --jobs 2, ms (cold minus re-run, best)": 1000
-            * (cold2["best_s"] - warm["best_s"])
-            / total,
-            "CPU per run at --jobs 2, ms (skillci and agent; cold minus re-run)": 1000
-            * (cold2["cpu_s"] - warm["cpu_s"])
-            / total,
+            "fixed cost, s (the re-run, best)": warm["best_s"],
+            "wall time per run at --jobs 1, ms (cold minus re-run, best)": per_run1,
+            "wall time per run at --jobs 2, ms (cold minus re-run, best)": per_run2,
+            "speed-up of --jobs 2 over --jobs 1 per run (fixed cost left out)": per_run1 / per_run2,
+            "CPU per run at --jobs 2, ms (skillci and agent; cold minus re-run)": cpu_per_run,
         }
-        if args.blocking_wait:
-            blocking1, blocking2 = results["cold, --jobs 1, blocking wait"], results["cold, --jobs 2, blocking wait"]
-            ratios["blocking wait: speed-up of --jobs 2 over --jobs 1 (best)"] = (
-                blocking1["best_s"] / blocking2["best_s"]
-            )
-            ratios["blocking wait: speed-up of the re-run over cold --jobs 2 (best)"] = (
-                blocking2["best_s"] / warm["best_s"]
-            )
         if alone:
             agent_ms = 1000 * alone["subprocess.run, 1 at a time"]["agents_cpu_s"] / total
             ratios["of which the agent, ms (its CPU under subprocess.run)"] = agent_ms
-            ratios["of which skillci, ms"] = (
-                ratios["CPU per run at --jobs 2, ms (skillci and agent; cold minus re-run)"] - agent_ms
-            )
+            ratios["of which skillci, ms"] = cpu_per_run - agent_ms
         speedup = ratios["speed-up of --jobs 2 over --jobs 1 (best)"]
         warm_speedup = ratios["speed-up of the re-run over cold --jobs 2 (best)"]
         goals = {
@@ -557,15 +518,18 @@ def main(argv: list[str] | None = None) -> int:
         help="interpreter that runs the trivial agent (default: this one; `python` goes through PATH, shims included)",
     )
     parser.add_argument("--site", action="store_true", help="run the agent without -S (site and .pth files imported)")
-    parser.add_argument("--no-alone", action="store_true", help="skip timing the agent alone (without skillci bench)")
     parser.add_argument(
-        "--blocking-wait",
-        action="store_true",
-        help="also time cold runs with subprocess.Popen.wait patched to block instead of polling (what-if)",
+        "--agent-wait-ms",
+        type=int,
+        default=0,
+        help="the agent sleeps this long in every run, like one that waits for a model (default 0)",
     )
+    parser.add_argument("--no-alone", action="store_true", help="skip timing the agent alone (without skillci bench)")
     args = parser.parse_args(argv)
     if args.skills < 1 or args.cases < 1 or args.repeat < 1:
         parser.error("--skills, --cases and --repeat must be at least 1")
+    if args.agent_wait_ms < 0:
+        parser.error("--agent-wait-ms must not be negative")
     # The children write no ledger, take the store only from the default, and print JSON whatever CI they are in.
     os.environ["SKILLCI_LEDGER"] = "off"
     for name in ("SKILLCI_STORE", "GITHUB_SHA", "GITHUB_ACTIONS"):
