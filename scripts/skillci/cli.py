@@ -277,9 +277,11 @@ def selection_options(func: F) -> F:
 
 
 def _choice(base: str | None, head: str, skills: tuple[str, ...], all_skills: bool) -> Any:
+    """The selection options as a Choice; each --skill value (or SKILLCI_BENCH_SKILLS) may hold several ids."""
     from skillci.commands.bench import Choice
 
-    return Choice(base=base or None, head=head, skills=skills, all_skills=all_skills)
+    ids = tuple(part for item in skills for part in item.split())
+    return Choice(base=base or None, head=head, skills=ids, all_skills=all_skills)
 
 
 @main.group(invoke_without_command=True)
@@ -336,7 +338,7 @@ def bench(
     """Benchmark the skills a change affects (or --skill, --all), score them with benchmark.yaml, record them."""
     if context.invoked_subcommand is not None:
         return
-    choice = _choice(base, head, tuple(part for item in skills for part in item.split()), all_skills)
+    choice = _choice(base, head, skills, all_skills)
     common: dict[str, Any] = {
         "choice": choice,
         "store": store,
@@ -393,6 +395,6 @@ def bench_plan(
     """Print a GitHub Actions matrix ({"include": [{"shard": "I/N", …}]}) spreading the bench over jobs."""
     from skillci.commands.bench import bench_plan as command
 
-    choice = _choice(base, head, tuple(part for item in skills for part in item.split()), all_skills)
+    choice = _choice(base, head, skills, all_skills)
     fmt = output_format or ("github" if _default_format() == "github" else "json")
     _invoke("bench plan", root, command, choice=choice, shards=shards, shard_size=shard_size, output_format=fmt)

@@ -280,7 +280,7 @@ def score_target(target: SkillTarget, runs: Sequence[JudgedRun], benchmark: Mapp
 
 
 def score_stats(
-    skill_id: str, stats: Mapping[str, float] | None, *, benchmark: Mapping[str, Any], max_duration_s: int
+    stats: Mapping[str, float] | None, *, benchmark: Mapping[str, Any], max_duration_s: int
 ) -> tuple[SkillScore, int, int]:
     """Score production runs from the store's per-skill statistics: (score, runs passed, runs)."""
     stats = stats or {}

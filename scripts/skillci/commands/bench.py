@@ -420,8 +420,8 @@ def bench_from_store(
     bench_run = BenchRun(selected=ids)
     for skill_id in ids:
         budget = int(current[skill_id]["max_duration_s"])
-        score, passed, total = score_stats(skill_id, stats.get(skill_id), benchmark=benchmark, max_duration_s=budget)
-        earlier = score_stats(skill_id, before.get(skill_id), benchmark=benchmark, max_duration_s=budget)[0]
+        score, passed, total = score_stats(stats.get(skill_id), benchmark=benchmark, max_duration_s=budget)
+        earlier = score_stats(before.get(skill_id), benchmark=benchmark, max_duration_s=budget)[0]
         bench_run.results.append(
             SkillResult(
                 skill_id, score, (), cache_key="", baseline_score=earlier.composite_score, run_counts=(passed, total)
