@@ -11,9 +11,20 @@ from typing import Any
 
 import pytest
 
+from skillci.bench import runner
 from skillci.bench.runner import run_case
 
 STATES = ["PLAN", "PATCH", "VERIFY", "PR", "MONITOR"]
+
+
+@pytest.fixture(autouse=True, params=["pidfd", "pipes"])
+def exit_signal(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs twice: learning of the exit from a pidfd (Linux), and from the pipes closing (elsewhere)."""
+    if request.param == "pipes":
+        monkeypatch.setattr(runner, "_exit_fd", lambda process: None)
+    else:
+        assert hasattr(os, "pidfd_open"), "the runner's Linux path needs os.pidfd_open"
+    return str(request.param)
 
 
 def _agent(tmp_path: Path, body: str) -> list[str]:
@@ -146,6 +157,25 @@ def test_a_command_that_cannot_start_is_a_crash(tmp_path: Path) -> None:
     )
     assert (run.status, run.failure_code) == ("failed", "AGENT.CRASH")
     assert run.error_message is not None and "cannot start" in run.error_message
+
+
+def test_a_large_input_read_in_full_and_a_last_line_without_newline(tmp_path: Path) -> None:
+    body = "blob = json.load(sys.stdin)['blob']; sys.stdout.write(json.dumps({'event': 'result', 'output': len(blob)}))"
+    run = _run(tmp_path, body, case_input={"blob": "y" * 1_000_000})
+    assert run.status == "succeeded" and run.output == 1_000_000
+
+
+def test_an_agent_whose_child_holds_stdout_open_never_hangs_the_runner(tmp_path: Path, exit_signal: str) -> None:
+    body = """
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    emit(event="result", output="ok")
+    """
+    started = time.monotonic()
+    run = _run(tmp_path, body, timeout_s=2)
+    # With a pidfd the run ends when the agent exits; without one, when the pipes close, so the child's
+    # open stdout runs it into the timeout. Either way the group is killed and the runner returns.
+    expected = "succeeded" if exit_signal == "pidfd" else "timed_out"
+    assert run.status == expected and time.monotonic() - started < 8
 
 
 def test_an_agent_that_never_reads_a_large_input_still_finishes(tmp_path: Path) -> None:

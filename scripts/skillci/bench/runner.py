@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 from skillci.runs import RUN_NUMBERS
 
@@ -28,6 +28,9 @@ STATE_ORDER = "AGENT.STATE_ORDER"
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 KILL_GRACE_S = 2.0
 _STDERR_TAIL = 2000
+_CHUNK = 65536
+#: How long the pipes are still read after the child's process group was killed.
+_DRAIN_S = 5.0
 
 #: skillci's own store credentials: the code under benchmark (a pull request's) never sees them.
 WITHHELD_ENV = frozenset({"SKILLCI_STORE", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"})
@@ -82,15 +85,38 @@ class _Collector:
         self.order = {state: index for index, state in enumerate(states)}
         self.max_bytes = max_bytes
         self.read = 0
+        self.lines = 0
+        self.partial = bytearray()
         self.events: list[dict[str, Any]] = []
         self.states: list[str] = []
         self.result: dict[str, Any] | None = None
         self.failure: _Failure | None = None
 
-    def feed(self, line: bytes, number: int) -> None:
-        self.read += len(line)
+    def take(self, data: bytes) -> None:
+        """Count a chunk of stdout against the budget and feed each complete line; a partial line waits for more."""
+        if self.failure is not None:
+            return  # the child is being stopped; the rest of its output is discarded
+        self.read += len(data)
         if self.read > self.max_bytes:
             raise _Failure(OUTPUT_TOO_LARGE, f"stdout exceeded {self.max_bytes} bytes")
+        self.partial += data
+        while (end := self.partial.find(b"\n")) >= 0:
+            line = bytes(self.partial[: end + 1])
+            del self.partial[: end + 1]
+            self._feed(line)
+
+    def finish(self) -> None:
+        """Feed the last line when stdout ended without a newline."""
+        if self.failure is None and self.partial:
+            line, self.partial = bytes(self.partial), bytearray()
+            try:
+                self._feed(line)
+            except _Failure as failure:
+                self.failure = failure
+
+    def _feed(self, line: bytes) -> None:
+        self.lines += 1
+        number = self.lines
         text = line.strip()
         if not text:
             return
@@ -136,11 +162,102 @@ def _kill_group(process: subprocess.Popen[bytes], grace_s: float) -> None:
             continue
 
 
-def _write_stdin(stream: IO[bytes], data: bytes) -> None:
-    with contextlib.suppress(OSError):  # a child that exits without reading its input closes the pipe
-        stream.write(data)
-    with contextlib.suppress(OSError):
-        stream.close()
+class _Pipes:
+    """A child's three pipes served from the calling thread: stdin fed as the pipe accepts it, stdout to the
+    collector, the tail of stderr kept. One thread per case, no helper threads (they cost a millisecond a run)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], payload: bytes, collector: _Collector) -> None:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        self.process = process
+        self.stdin, self.stdout, self.stderr = process.stdin, process.stdout, process.stderr
+        self.collector = collector
+        self.pending = memoryview(payload)
+        self.stderr_tail = bytearray()
+        self.selector = selectors.DefaultSelector()
+        os.set_blocking(process.stdin.fileno(), False)
+        self.selector.register(self.stdin, selectors.EVENT_WRITE)
+        self.selector.register(self.stdout, selectors.EVENT_READ)
+        self.selector.register(self.stderr, selectors.EVENT_READ)
+
+    def serve(self, deadline: float, exit_fd: int | None = None) -> bool:
+        """Serve the pipes until exit_fd is readable (the child exited) or, without one, stdout and stderr
+        closed; False when the deadline came first."""
+        if exit_fd is not None:
+            self.selector.register(exit_fd, selectors.EVENT_READ)
+        try:
+            while exit_fd is not None or self._reading():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                for key, _ in self.selector.select(remaining):
+                    if key.fd == exit_fd:
+                        return True
+                    self._serve(key.fileobj)
+            return True
+        finally:
+            if exit_fd is not None:
+                self.selector.unregister(exit_fd)
+
+    def close(self) -> None:
+        """Close the selector and every pipe."""
+        self.selector.close()
+        for stream in (self.stdin, self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self.collector.finish()
+
+    def _reading(self) -> bool:
+        return any(key.events & selectors.EVENT_READ for key in self.selector.get_map().values())
+
+    def _serve(self, stream: Any) -> None:
+        if stream is self.stdin:
+            try:
+                self.pending = self.pending[os.write(stream.fileno(), self.pending[:_CHUNK]) :]
+            except OSError:  # a child that exits without reading its input closes the pipe
+                self.pending = self.pending[:0]
+            if not self.pending:
+                self.selector.unregister(stream)
+                with contextlib.suppress(OSError):
+                    stream.close()
+            return
+        data = os.read(stream.fileno(), _CHUNK)
+        if not data:
+            self.selector.unregister(stream)
+        elif stream is self.stderr:
+            self.stderr_tail += data
+            del self.stderr_tail[: -_STDERR_TAIL * 2]
+        else:
+            try:
+                self.collector.take(data)
+            except _Failure as failure:
+                self.collector.failure = failure
+                _kill_group(self.process, 0.0)
+
+
+def _exit_fd(process: subprocess.Popen[bytes]) -> int | None:
+    """A descriptor that becomes readable when the child exits (Linux pidfd), or None where there is none."""
+    try:
+        return os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _exchange(process: subprocess.Popen[bytes], pipes: _Pipes, timeout_s: float) -> bool:
+    """Serve the child until it exits; False when it was still running at timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    exit_fd = _exit_fd(process)
+    if exit_fd is not None:
+        try:
+            return pipes.serve(deadline, exit_fd)
+        finally:
+            os.close(exit_fd)
+    if not pipes.serve(deadline):
+        return False
+    try:  # its output pipes closed; it may still be running
+        process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def run_case(
@@ -179,56 +296,19 @@ def run_case(
     except OSError as exc:
         return finished("failed", failure_code=CRASH, error_message=f"cannot start {command[0]}: {exc.strerror}")
 
-    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
-    payload = json.dumps(case_input).encode("utf-8")
-    feeder = threading.Thread(target=_write_stdin, args=(process.stdin, payload), daemon=True)
-    feeder.start()
-    stderr_chunks: list[bytes] = []
-    stderr_size = [0]
-
-    def drain_stderr(stream: IO[bytes]) -> None:
-        for chunk in iter(lambda: stream.read(8192), b""):
-            stderr_chunks.append(chunk)
-            stderr_size[0] += len(chunk)
-            while stderr_size[0] - len(stderr_chunks[0]) > _STDERR_TAIL and len(stderr_chunks) > 1:
-                stderr_size[0] -= len(stderr_chunks.pop(0))
-
-    errors = threading.Thread(target=drain_stderr, args=(process.stderr,), daemon=True)
-    errors.start()
     collector = _Collector(states=states, max_bytes=max_output_bytes)
-
-    def drain_stdout(stream: IO[bytes]) -> None:
-        try:
-            for number, line in enumerate(iter(lambda: stream.readline(max_output_bytes + 1), b""), start=1):
-                collector.feed(line, number)
-        except _Failure as failure:
-            collector.failure = failure
-            _kill_group(process, 0.0)
-            for _ in iter(lambda: stream.read(65536), b""):
-                pass
-
-    output = threading.Thread(target=drain_stdout, args=(process.stdout,), daemon=True)
-    output.start()
-    # A blocking wait in a thread, awaited through an Event: Popen.wait(timeout=…) polls with sleeps, which
-    # adds milliseconds to every short run.
-    exited = threading.Event()
-
-    def reap() -> None:
-        process.wait()
-        exited.set()
-
-    reaper = threading.Thread(target=reap, daemon=True)
-    reaper.start()
-    timed_out = not exited.wait(timeout_s)
-    if timed_out:
-        _kill_group(process, kill_grace_s)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)  # anything the child left running in its group
-    for thread in (reaper, feeder, output, errors):
-        thread.join(timeout=5)
-    process.stdout.close()
-    process.stderr.close()
-    tail = b"".join(stderr_chunks)[-_STDERR_TAIL:].decode("utf-8", "replace")
+    pipes = _Pipes(process, json.dumps(case_input).encode("utf-8"), collector)
+    try:
+        timed_out = not _exchange(process, pipes, timeout_s)
+        if timed_out:
+            _kill_group(process, kill_grace_s)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything the child left running in its group
+        pipes.serve(time.monotonic() + _DRAIN_S)  # what it wrote before it exited
+    finally:
+        pipes.close()
+    process.wait()
+    tail = bytes(pipes.stderr_tail[-_STDERR_TAIL:]).decode("utf-8", "replace")
     common: dict[str, Any] = {
         "states": collector.states,
         "events": collector.events,
