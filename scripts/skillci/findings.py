@@ -5,12 +5,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A 1-based source range: where a node starts and ends."""
+class Span(NamedTuple):
+    """A 1-based source range: where a node starts and ends (a tuple: the loader makes one per node)."""
 
     line: int
     column: int

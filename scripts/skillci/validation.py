@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from skillci import schemas
 from skillci.config import Config
 from skillci.findings import Finding, Severity, Span, ValidationResult, quote
 from skillci.formula import VARIABLES, FormulaError, parse_formula
+from skillci.memo import ParseMemo
 from skillci.yamlpos import YamlDocument, YamlError, YList, YMap, load_file, span_at
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 Path_ = tuple[str | int, ...]
 
@@ -54,12 +56,59 @@ HINTS: dict[str, str] = {
 }
 
 
+#: Let jsonschema-rs accept files before jsonschema looks at them (tests turn it off to compare the two).
+FAST_SCHEMA_CHECK = True
+
+
+class _Unplaced(Exception):
+    """A finding in a file whose data came from the memo, without positions."""
+
+
+#: The schema of each kind of registry file.
+_SCHEMAS: dict[str, Callable[[Config], dict[str, Any]]] = {
+    "skills": lambda config: schemas.skills_schema(config.enums),
+    "tools": lambda config: schemas.tools_schema(),
+    "failure_modes": lambda config: schemas.failure_modes_schema(config.enums),
+    "benchmark": lambda config: schemas.benchmark_schema(),
+    "cases": lambda config: schemas.cases_schema(config.enums),
+}
+
+
 @dataclass
 class _Context:
     config: Config
     result: ValidationResult
+    memo: ParseMemo | None = None
     documents: dict[str, YamlDocument] = field(default_factory=dict)
     skill_ids: set[str] = field(default_factory=set)
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    memo_keys: dict[str, str] = field(default_factory=dict)
+    proven: set[str] = field(default_factory=set)
+    schema_clean: set[str] = field(default_factory=set)
+    fast_validators: dict[str, Any] = field(default_factory=dict)
+
+    def schema_accepts(self, kind: str, data: Any) -> bool:
+        """jsonschema-rs's quick verdict, True only when it is sure data matches the kind's schema.
+
+        It is about a hundred times faster than jsonschema, which then only explains the files that do not
+        match (and has the last word on them); tests check the two agree on every example registry.
+        """
+        if not FAST_SCHEMA_CHECK:
+            return False
+        import jsonschema_rs
+
+        if kind not in self.fast_validators:
+            self.fast_validators[kind] = jsonschema_rs.validator_for(self.schema(kind))
+        try:
+            return bool(self.fast_validators[kind].is_valid(data))
+        except (ValueError, TypeError, OverflowError):  # data JSON cannot hold (a key that is not text)
+            return False
+
+    def schema(self, kind: str) -> dict[str, Any]:
+        """The schema of one kind of file, built once."""
+        if kind not in self.schemas:
+            self.schemas[kind] = _SCHEMAS[kind](self.config)
+        return self.schemas[kind]
 
     def report(
         self,
@@ -72,6 +121,8 @@ class _Context:
         hint: str | None = None,
         **hint_values: str,
     ) -> None:
+        if file in self.proven:
+            raise _Unplaced  # a remembered file has no positions: validate again from the files themselves
         text = HINTS.get(code, "") if hint is None else hint
         if hint_values:
             text = text.format(**hint_values)
@@ -88,6 +139,9 @@ class _Context:
         if not _is_file(path):
             self.report("file-missing", relative, None, f"{kind} file not found", kind=kind)
             return None
+        document = self._remembered(relative, kind, path)
+        if document is not None:
+            return document
         try:
             document = load_file(path, max_bytes=self.config.max_file_bytes)
         except YamlError as exc:
@@ -102,6 +156,40 @@ class _Context:
             self.report(issue.code, relative, issue.span, issue.message, hint=issue.hint)
         self.documents[relative] = document
         return document
+
+    def _remembered(self, relative: str, kind: str, path: Path) -> YamlDocument | None:
+        """The document from the memo when these exact bytes were clean before (no finding, schema matched)."""
+        if self.memo is None:
+            return None
+        try:
+            if path.stat().st_size > self.config.max_file_bytes:
+                return None
+            raw = path.read_bytes()
+            text = raw.decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+        key = self.memo.key(self.schema(kind), raw)
+        tree = self.memo.tree(key)
+        if tree is None:
+            self.memo_keys[relative] = key
+            return None
+        document = YamlDocument(path=path, data=tree, lines=text.splitlines(), issues=[])
+        self.result.files.append(relative)
+        self.result.sources[relative] = document.lines
+        self.documents[relative] = document
+        self.proven.add(relative)
+        return document
+
+    def remember_clean(self) -> None:
+        """Remember every file read this time that matched its schema and has no finding at all."""
+        if self.memo is None:
+            return
+        found = {finding.file for finding in self.result.findings}
+        for relative, key in self.memo_keys.items():
+            document = self.documents.get(relative)
+            if document is not None and relative in self.schema_clean and relative not in found:
+                self.memo.remember(key, document.data)
+        self.memo.save()
 
 
 def _location(path: Path_) -> str:
@@ -179,13 +267,22 @@ def _schema_finding(error: ValidationError, data: Any) -> tuple[str, Span | None
     return code, span, message, hint
 
 
-def _validate_schema(ctx: _Context, relative: str, data: Any, schema: dict[str, Any]) -> bool:
-    """Report every schema violation; True when there was none."""
+def _validate_schema(ctx: _Context, relative: str, data: Any, kind: str) -> bool:
+    """Report every schema violation; True when there was none (or the memo already knew these bytes clean)."""
+    if relative in ctx.proven:
+        return True
+    if ctx.schema_accepts(kind, data):
+        ctx.schema_clean.add(relative)
+        return True
+    from jsonschema import Draft202012Validator  # imported only to explain a file that does not match
+
     clean = True
-    for error in Draft202012Validator(schema).iter_errors(data):
+    for error in Draft202012Validator(ctx.schema(kind)).iter_errors(data):
         code, span, message, hint = _schema_finding(error, data)
         ctx.report(code, relative, span, message, hint=hint)
         clean = False
+    if clean:
+        ctx.schema_clean.add(relative)
     return clean
 
 
@@ -335,11 +432,12 @@ def _check_skill_benchmark(ctx: _Context, relative: str, data: Any, index: int, 
     document = ctx.load(cases, "cases")
     if document is None:
         return
-    if first_time and not _validate_schema(ctx, cases, document.data, schemas.cases_schema(ctx.config.enums)):
+    if first_time and not _validate_schema(ctx, cases, document.data, "cases"):
         return
-    if first_time:
+    local = first_time and cases not in ctx.proven  # checks of the file alone; a remembered file passed them
+    if local:
         _check_unique(ctx, cases, document.data, "cases", "id", "duplicate-case-id", "case id")
-    _check_cases(ctx, cases, document.data, skill, skill_id, first_time)
+    _check_cases(ctx, cases, document.data, skill, skill_id, local)
 
 
 def _check_cases(ctx: _Context, relative: str, data: Any, skill: YMap, skill_id: str, first_time: bool) -> None:
@@ -361,6 +459,9 @@ def _check_cases(ctx: _Context, relative: str, data: Any, skill: YMap, skill_id:
                         "regex-invalid", relative, span_at(data, (*path, "regex")), f"invalid regular expression: {exc}"
                     )
             if first_time and isinstance(assertion.get("json_schema"), dict):
+                from jsonschema import Draft202012Validator
+                from jsonschema.exceptions import SchemaError
+
                 try:
                     Draft202012Validator.check_schema(assertion["json_schema"])
                 except SchemaError as exc:
@@ -557,12 +658,24 @@ def _check_benchmark(ctx: _Context, relative: str, document: YamlDocument) -> No
                 )
 
 
-def validate_registry(config: Config) -> ValidationResult:
-    """Validate the registry of one checkout: every file, its schema and the cross-file rules."""
+def validate_registry(config: Config, *, memo: ParseMemo | None = None) -> ValidationResult:
+    """Validate the registry of one checkout: every file, its schema and the cross-file rules.
+
+    With a memo, files whose exact bytes were clean before skip parsing and the schema check; a finding in
+    one of them starts validation again without the memo, so findings always come from a real parse.
+    """
+    if memo is not None:
+        try:
+            return _validate(config, memo)
+        except _Unplaced:
+            pass
+    return _validate(config, None)
+
+
+def _validate(config: Config, memo: ParseMemo | None) -> ValidationResult:
     result = ValidationResult(root=config.root)
-    ctx = _Context(config=config, result=result)
+    ctx = _Context(config=config, result=result, memo=memo)
     paths = config.paths
-    enums = config.enums
 
     skills = ctx.load(paths.skills, "skills")
     tools_doc = ctx.load(paths.tools, "tools")
@@ -570,19 +683,19 @@ def validate_registry(config: Config) -> ValidationResult:
     bench = ctx.load(paths.benchmark, "benchmark")
 
     if skills is not None:
-        _validate_schema(ctx, paths.skills, skills.data, schemas.skills_schema(enums))
+        _validate_schema(ctx, paths.skills, skills.data, "skills")
         ctx.skill_ids = {item["id"] for _, item in _items(skills.data, "skills") if isinstance(item.get("id"), str)}
     tools: dict[str, list[str]] | None = None
     if tools_doc is not None:
-        _validate_schema(ctx, paths.tools, tools_doc.data, schemas.tools_schema())
+        _validate_schema(ctx, paths.tools, tools_doc.data, "tools")
         tools = _check_tools(ctx, paths.tools, tools_doc.data)
     if skills is not None:
         _check_skills(ctx, paths.skills, skills.data, tools)
     if modes is not None:
-        _validate_schema(ctx, paths.failure_modes, modes.data, schemas.failure_modes_schema(enums))
+        _validate_schema(ctx, paths.failure_modes, modes.data, "failure_modes")
         _check_failure_modes(ctx, paths.failure_modes, modes.data)
     if bench is not None:
-        _validate_schema(ctx, paths.benchmark, bench.data, schemas.benchmark_schema())
+        _validate_schema(ctx, paths.benchmark, bench.data, "benchmark")
         _check_benchmark(ctx, paths.benchmark, bench)
 
     loaded = {"skills": skills, "tools": tools_doc, "failure_modes": modes, "benchmark": bench}
@@ -597,4 +710,5 @@ def validate_registry(config: Config) -> ValidationResult:
         "errors": result.errors,
         "warnings": result.warnings,
     }
+    ctx.remember_clean()
     return result

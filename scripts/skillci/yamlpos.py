@@ -355,3 +355,35 @@ def span_at(data: Any, path: tuple[str | int, ...], *, key: bool = False) -> Spa
         else:
             break
     return span
+
+
+#: The position of a node whose position was not kept (a tree from the parse memo, see skillci.memo).
+NOWHERE = Span(0, 0, 0, 0)
+
+
+def plain_tree(node: Any) -> Any:
+    """A loaded tree as plain JSON values; TypeError when JSON cannot hold it exactly (a key that is not text)."""
+    if isinstance(node, dict):
+        if not all(isinstance(key, str) for key in node):
+            raise TypeError("a mapping key is not text")
+        return {key: plain_tree(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [plain_tree(item) for item in node]
+    if node is None or isinstance(node, (str, int, float, bool)):
+        return node
+    raise TypeError(f"cannot keep {type(node).__name__} as JSON")
+
+
+def bare_tree(data: Any) -> Any:
+    """YMap/YList from plain JSON values, every position NOWHERE."""
+    if isinstance(data, dict):
+        mapping = YMap(NOWHERE)
+        for key, value in data.items():
+            mapping[key] = bare_tree(value) if isinstance(value, (dict, list)) else value
+        return mapping
+    if isinstance(data, list):
+        sequence = YList(NOWHERE)
+        sequence.extend(bare_tree(item) if isinstance(item, (dict, list)) else item for item in data)
+        sequence.item_spans = [NOWHERE] * len(sequence)
+        return sequence
+    return data

@@ -13,7 +13,7 @@ import pytest
 from helpers import REPO_ROOT
 from helpers.act import commit_all, git
 from helpers.cli import Completed, run_skillci
-from helpers.registry import copy_example, replace_in
+from helpers.registry import copy_example, line_of, replace_in
 from skillci.commands.validate import run_validation
 from skillci.sync_plan import desired_state
 
@@ -107,6 +107,17 @@ def test_an_unchanged_rerun_comes_from_the_cache_until_an_input_changes(repo: Pa
     assert changed["results"][0]["cached"] is False
     no_cache = _json(_bench(repo, "--skill", "fix-lint", "--format", "json", "--no-record", "--no-cache"))
     assert no_cache["results"][0]["cached"] is False
+
+
+def test_registry_files_parsed_once_never_hide_a_later_error(repo: Path) -> None:
+    assert _bench(repo, "--skill", "fix-lint", "--no-record").code == 0
+    assert (repo / ".skillci" / "cache" / "registry.json").is_file(), "the parse memo was not written"
+    skills = repo / "ssot" / "agents" / "skills.yaml"
+    replace_in(skills, "state_machine: [PLAN, PATCH, VERIFY, PR]\n", "state_machine: [PLAN, VERIFY, PR]\n")
+    result = _bench(repo, "--skill", "fix-lint", "--no-record")
+    cases = repo / "ssot" / "benchmarks" / "fix-lint.yaml"
+    where = f"ssot/benchmarks/fix-lint.yaml:{line_of(cases, 'states: [PLAN, PATCH')}:"
+    assert result.code == 2 and result.stderr.startswith(f"skillci: error: {where}"), result.stderr
 
 
 def test_out_writes_the_same_json_the_json_format_prints(repo: Path, tmp_path: Path) -> None:

@@ -37,7 +37,9 @@ import yaml
 from helpers import DATA
 from helpers.cli import Completed, run_skillci
 from helpers.registry import copy_example
+from skillci import validation
 from skillci.config import load_config
+from skillci.memo import ParseMemo
 from skillci.validation import validate_registry
 
 NEGATIVE = DATA / "negative"
@@ -329,3 +331,24 @@ def test_negative_case(case: Case, tmp_path: Path, clean_run_seconds: float) -> 
         assert not (repo / name).exists(), f"{case.name}: {name} was created: hostile input was executed"
         assert not (tmp_path / name).exists(), f"{case.name}: {name} was created: hostile input was executed"
     assert _snapshot(tmp_path) == before, f"{case.name}: validate wrote into the checkout"
+
+
+def _findings(repo: Path, memo: ParseMemo | None = None) -> list[tuple[str, str, int, int, str]]:
+    result = validate_registry(load_config(repo), memo=memo)
+    return [(f.code, f.file, f.line, f.column, f.message) for f in result.sorted_findings()]
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if case.exit_code == 1], ids=lambda case: case.name)
+def test_the_fast_paths_find_exactly_what_a_plain_validation_finds(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jsonschema-rs's quick accept and the parse memo never change a finding, on any broken registry."""
+    repo = _prepare(case, tmp_path)
+    monkeypatch.setattr(validation, "FAST_SCHEMA_CHECK", False)
+    plain = _findings(repo)
+    assert any((code, file, line) == (case.code, case.file, case.line) for code, file, line, _, _ in plain)
+    monkeypatch.setattr(validation, "FAST_SCHEMA_CHECK", True)
+    assert _findings(repo) == plain
+    memo = tmp_path / "memo.json"
+    assert _findings(repo, ParseMemo(memo)) == plain  # writes the memo for the clean files
+    assert _findings(repo, ParseMemo(memo)) == plain  # reads it

@@ -8,20 +8,19 @@ can be saved and restored by `actions/cache` and shared by parallel jobs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from skillci import __version__
 from skillci.bench.selection import matches
+from skillci.diskcache import JsonStore
 
 #: Bump when the shape of a cache entry changes; older entries then miss.
 ENTRY_VERSION = 1
@@ -43,6 +42,13 @@ class RepositoryFiles:
     """The files of a checkout (git's view when it is a repository: tracked and untracked, not ignored)."""
 
     root: Path
+    _hashes: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _inside: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
+
+    @cached_property
+    def resolved_root(self) -> Path:
+        """The root with symlinks resolved."""
+        return self.root.resolve()
 
     @cached_property
     def paths(self) -> list[str]:
@@ -63,24 +69,33 @@ class RepositoryFiles:
         return sorted(found)
 
     def file_hash(self, relative: str) -> str:
-        """sha256 of one file's bytes ("missing" when it cannot be read)."""
-        try:
-            return _digest((self.root / relative).read_bytes())
-        except OSError:
-            return "missing"
+        """sha256 of one file's bytes ("missing" when it cannot be read); each file is read once."""
+        if relative not in self._hashes:
+            try:
+                self._hashes[relative] = _digest((self.root / relative).read_bytes())
+            except OSError:
+                self._hashes[relative] = "missing"
+        return self._hashes[relative]
 
     def matching(self, globs: Iterable[str]) -> list[str]:
         """The files matching any of the globs."""
         patterns = list(globs)
+        if not patterns:
+            return []
         return [path for path in self.paths if any(matches(glob, path) for glob in patterns)]
 
     def inside(self, argument: str) -> str | None:
         """The repository-relative path a command argument names, when it is a file inside the checkout."""
+        if argument not in self._inside:
+            self._inside[argument] = self._find_inside(argument)
+        return self._inside[argument]
+
+    def _find_inside(self, argument: str) -> str | None:
         if not argument or argument.startswith("-"):
             return None
         try:
             path = (self.root / argument).resolve()
-            relative = path.relative_to(self.root.resolve())
+            relative = path.relative_to(self.resolved_root)
         except (ValueError, OSError):
             return None
         return relative.as_posix() if path.is_file() else None
@@ -115,33 +130,16 @@ class ResultCache:
     """Results on disk under DIR/bench/<key[:2]>/<key>.json."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = directory / "bench"
-
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+        self.store = JsonStore(directory / "bench")
 
     def get(self, key: str, skill_id: str) -> dict[str, Any] | None:
         """The cached result for key, or None (a missing, unreadable or foreign entry is a miss)."""
-        try:
-            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(entry, dict) or entry.get("key") != key or entry.get("skill_id") != skill_id:
+        entry = self.store.get(key)
+        if entry is None or entry.get("skill_id") != skill_id:
             return None
         result = entry.get("result")
         return result if isinstance(result, dict) else None
 
     def put(self, key: str, skill_id: str, result: Mapping[str, Any]) -> None:
         """Store a result atomically (a concurrent reader sees the old entry or the new one, never half)."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"key": key, "skill_id": skill_id, "result": result}
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(entry, stream, sort_keys=True)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        self.store.put(key, {"skill_id": skill_id, "result": dict(result)})

@@ -54,8 +54,8 @@ class Choice:
     all_skills: bool = False
 
 
-def _registry(root: Path) -> tuple[Config, ValidationResult, dict[str, dict[str, Any]]]:
-    result = valid_registry(root=root, nothing_done="nothing benchmarked")
+def _registry(root: Path, memo: Path | None = None) -> tuple[Config, ValidationResult, dict[str, dict[str, Any]]]:
+    result = valid_registry(root=root, nothing_done="nothing benchmarked", memo=memo)
     return load_config(root), result, desired_state(result.data)["skills"]
 
 
@@ -77,12 +77,13 @@ def build_targets(
     files = RepositoryFiles(config.root)
     documents = result.data.get("cases") or {}
     benchmark = normalize(result.data.get("benchmark"))
+    settings = normalize(config.raw)
     targets = []
     for skill_id in skill_ids:
         spec = current[skill_id]
         bench = spec["benchmark"]
         cases = normalize((documents.get(bench.get("cases")) or {}).get("cases") or [])
-        key = cache_key(files=files, spec=spec, cases=cases, benchmark=benchmark, config=normalize(config.raw))
+        key = cache_key(files=files, spec=spec, cases=cases, benchmark=benchmark, config=settings)
         targets.append(
             SkillTarget(
                 skill_id=skill_id,
@@ -249,7 +250,9 @@ def bench(
     stream: TextIO | None = None,
 ) -> int:
     """Benchmark the chosen skills, write --out, report; exit 0 when everything was scored (3: store failed)."""
-    config, result, current = _registry(root)
+    # Registry files unchanged since the last bench are not parsed again (they sit next to the cached results).
+    memo = (settings.cache_dir or root / DEFAULT_CACHE_DIR) / "registry.json" if settings.use_cache else None
+    config, result, current = _registry(root, memo)
     selection = select(config, current, choice)
     progress = progress_for(output_format, verbosity)
     bench_run, failure = run_bench(

@@ -13,18 +13,19 @@ from skillci.findings import ValidationResult
 from skillci.reporters import REPORTERS
 
 
-def run_validation(*, root: Path) -> ValidationResult:
-    """Load the configuration under root and validate its registry."""
+def run_validation(*, root: Path, memo: Path | None = None) -> ValidationResult:
+    """Load the configuration under root and validate its registry (files clean before come from the memo file)."""
+    from skillci.memo import ParseMemo
     from skillci.validation import validate_registry
 
-    result = validate_registry(load_config(root))
+    result = validate_registry(load_config(root), memo=ParseMemo(memo) if memo else None)
     ledger.note_counts(result.counts)
     return result
 
 
-def valid_registry(*, root: Path, nothing_done: str) -> ValidationResult:
+def valid_registry(*, root: Path, nothing_done: str, memo: Path | None = None) -> ValidationResult:
     """The validated registry under root; an invalid one is bad input (exit 2) naming its first error."""
-    result = run_validation(root=root)
+    result = run_validation(root=root, memo=memo)
     if not result.ok:
         first = result.sorted_findings()[0]
         raise BadInput(
