@@ -509,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skills", type=int, default=200, help="number of skills to generate (default 200)")
     parser.add_argument("--cases", type=int, default=5, help="cases per skill (default 5)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; best and median kept (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; best and median kept (default 5)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the generated registry and print where it is")
     parser.add_argument(
