@@ -146,6 +146,23 @@ class Store(ABC):
         """Per skill: finished runs in [since, until), how many succeeded, and the mean of each reported number."""
 
     @abstractmethod
+    def record_gate(self, record: Mapping[str, Any]) -> tuple[int, bool]:
+        """Record one gate decision; returns (id, created). Idempotent on record['idempotency_key'].
+
+        record: passed (bool), thresholds and numbers (JSON objects) and idempotency_key (1 to 200 characters)
+        are required; commit_sha (at most 64 characters), pr_number (a positive integer) and run_url may be
+        absent or None; no other keys. Anything else is BadInput. A key already stored writes nothing and
+        returns that row's id with created False.
+        """
+
+    def recent_gates(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        """The last `limit` gate decisions, newest first (reads the whole gate_results table)."""
+        if limit <= 0:
+            return []
+        gates = self.rows("gate_results")
+        return gates[: -limit - 1 : -1]
+
+    @abstractmethod
     def rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, ordered by its primary key."""
 

@@ -193,6 +193,11 @@ class PostgresStore(SqlStore):
         stats: dict[str, dict[str, float]] = self._call("skillci_run_stats", payload)
         return stats
 
+    def record_gate(self, record: Mapping[str, Any]) -> tuple[int, bool]:
+        """One gate decision through ops.skillci_record_gate (validated there; idempotent, so retried)."""
+        outcome = self._call("skillci_record_gate", dict(record))
+        return int(outcome["id"]), bool(outcome["created"])
+
 
 class _PostgresSession(SyncSession):
     def __init__(self, connection: Connection) -> None:
@@ -236,7 +241,8 @@ class SqliteStore(SqlStore):
         with self._transaction() as connection:
             existing = set(sa.inspect(connection).get_table_names())
             tables.metadata.create_all(connection)
-        return [f"table {table.name}" for table in tables.ALL_TABLES if table.name not in existing]
+            added = _add_missing_columns(connection, [table for table in tables.ALL_TABLES if table.name in existing])
+        return [f"table {table.name}" for table in tables.ALL_TABLES if table.name not in existing] + added
 
     def has_schema(self) -> bool:
         """Whether the database file exists and holds the tables."""
@@ -331,6 +337,106 @@ class SqliteStore(SqlStore):
             }
             for row in rows
         }
+
+    def record_gate(self, record: Mapping[str, Any]) -> tuple[int, bool]:
+        """One gate decision, checked as ops.skillci_record_gate checks it; a stored idempotency key writes nothing."""
+        row = _gate_row(record)
+        self._require_file()
+        gates = tables.gate_results
+        statement = (
+            sqlite_insert(gates)
+            .values({**row, "created_at": _now()})
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        stored = sa.select(gates.c.id).where(gates.c.idempotency_key == row["idempotency_key"])
+
+        def attempt() -> tuple[int, bool]:
+            with self._transaction() as connection:
+                inserted = connection.execute(statement)
+                if inserted.rowcount:
+                    return int(inserted.lastrowid), True
+                return int(connection.execute(stored).scalar_one()), False
+
+        return self._retrying(attempt)
+
+
+#: The keys of a gate record (ops.skillci_record_gate accepts these and no others).
+GATE_KEYS = ("passed", "thresholds", "numbers", "commit_sha", "pr_number", "run_url", "idempotency_key")
+_MAX_INT4 = 2**31 - 1
+
+
+def _gate_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The gate_results row for a record, or BadInput with the message ops.skillci_record_gate gives."""
+
+    def refuse(message: str) -> BadInput:
+        return BadInput(f"gate record: {message}")
+
+    if not isinstance(record, Mapping):
+        raise refuse("expected a JSON object")
+    unknown = sorted(str(key) for key in record if key not in GATE_KEYS)
+    if unknown:
+        raise refuse(f"unknown key(s) {', '.join(unknown)}")
+    if not isinstance(record.get("passed"), bool):
+        raise refuse("passed must be true or false")
+    for name in ("thresholds", "numbers"):
+        if not isinstance(record.get(name), Mapping):
+            raise refuse(f"{name} must be a JSON object")
+    key = record.get("idempotency_key")
+    if not isinstance(key, str) or not 1 <= len(key) <= 200:
+        raise refuse("idempotency_key must be a string of 1 to 200 characters")
+    commit_sha = record.get("commit_sha")
+    if commit_sha is not None and (not isinstance(commit_sha, str) or len(commit_sha) > 64):
+        raise refuse("commit_sha must be a string of at most 64 characters or null")
+    pr_number = record.get("pr_number")
+    if pr_number is not None:
+        integral = isinstance(pr_number, int) or (isinstance(pr_number, float) and pr_number.is_integer())
+        if isinstance(pr_number, bool) or not integral or not 1 <= pr_number <= _MAX_INT4:
+            raise refuse("pr_number must be a positive integer or null")
+        pr_number = int(pr_number)
+    run_url = record.get("run_url")
+    if run_url is not None and not isinstance(run_url, str):
+        raise refuse("run_url must be a string or null")
+    return {
+        "passed": record["passed"],
+        "thresholds": dict(record["thresholds"]),
+        "numbers": dict(record["numbers"]),
+        "commit_sha": commit_sha,
+        "pr_number": pr_number,
+        "run_url": run_url,
+        "idempotency_key": key,
+    }
+
+
+def _add_missing_columns(connection: Connection, existing: Sequence[sa.Table]) -> list[str]:
+    """Bring tables an older skillci created up to date: add the (nullable) columns added since, with their
+    unique constraints as unique indexes (SQLite cannot add a constraint to a table); name what was added."""
+    inspector = sa.inspect(connection)
+    added = []
+    for table in existing:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column for column in table.columns if column.name not in present]
+        for column in missing:
+            if not column.nullable or column.server_default is not None:
+                raise BadInput(
+                    f"{table.name} in the SQLite store lacks column {column.name}, which SQLite cannot add: "
+                    "move the store file away and run `skillci db migrate`"
+                )
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f'alter table "{table.name}" add column "{column.name}" {kind}')
+            added.append(f"column {table.name}.{column.name}")
+        names = {column.name for column in missing}
+        for constraint in table.constraints:
+            if not isinstance(constraint, sa.UniqueConstraint):
+                continue
+            columns = list(constraint.columns.keys())
+            if names & set(columns):
+                unique = constraint.name or f"{table.name}_{'_'.join(columns)}_key"
+                listed = ", ".join(f'"{name}"' for name in columns)
+                connection.exec_driver_sql(f'create unique index if not exists "{unique}" on "{table.name}" ({listed})')
+        for index in table.indexes:
+            if names & {column.name for column in index.columns}:
+                index.create(connection, checkfirst=True)
+    return added
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -139,6 +139,12 @@ class SupabaseStore(Store):
         )
         return stats
 
+    def record_gate(self, record: Mapping[str, Any]) -> tuple[int, bool]:
+        """One gate decision through ops.skillci_record_gate (validated there; idempotent, so retried)."""
+        payload = dict(record)
+        outcome = self._retrying(lambda: self._rpc("skillci_record_gate", {"payload": payload}))
+        return int(outcome["id"]), bool(outcome["created"])
+
     def rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, ordered by its primary key, a page at a time."""
         definition = tables.metadata.tables[f"{tables.SCHEMA}.{table}"]

@@ -199,6 +199,8 @@ gate_results = Table(
     Column("pr_number", Integer),
     Column("run_url", Text),
     _created_at(),
+    Column("idempotency_key", String(200)),  # added by the gate migration, hence after created_at
+    UniqueConstraint("idempotency_key", name="gate_results_idempotency_key_key"),
     Index("gate_results_created_idx", "created_at"),
 )
 
