@@ -1,15 +1,29 @@
-"""Everything GitHub Actions: workflow-command annotations, the step summary and step outputs.
+"""Everything GitHub: workflow-command annotations, the step summary, step outputs and the REST API.
 
-The library core never imports this module; reporters and commands do.
+The library core never imports this module; reporters and commands do. The REST API is reached
+through PyGithub, imported inside the functions that use it so that start-up stays fast.
 """
 
 from __future__ import annotations
 
+import email.utils
+import json
+import logging
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeVar
 
+from skillci import __version__
+from skillci.errors import BadInput, ServiceFailed
 from skillci.findings import Severity, ValidationResult
+
+if TYPE_CHECKING:
+    from github.GithubException import GithubException
+    from github.IssueComment import IssueComment
 
 
 def in_actions() -> bool:
@@ -141,3 +155,369 @@ def sync_summary(counts: Mapping[str, Mapping[str, int]], *, applied: bool, dry_
         cells = " | ".join(str(numbers[name]) for name in ("created", "updated", "deprecated", "unchanged"))
         lines.append(f"| {kind.replace('_', ' ')} | {cells} |")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where a command runs in GitHub Actions: repository, pull request, commit and a link to the run."""
+
+    repository: str | None
+    pr_number: int | None
+    head_sha: str | None
+    run_url: str | None
+    run_key: str | None
+    api_url: str
+    token: str | None = field(default=None, repr=False)  # a secret: never printed
+
+
+def _event_payload(path: str | None) -> dict[str, object]:
+    if not path:
+        return {}
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def run_context() -> RunContext:
+    """The GitHub Actions context from GITHUB_* variables and the event payload (all None outside Actions)."""
+    env = os.environ
+    repository = env.get("GITHUB_REPOSITORY") or None
+    event = _event_payload(env.get("GITHUB_EVENT_PATH"))
+    pull = event.get("pull_request")
+    head_sha = env.get("GITHUB_SHA") or None
+    if isinstance(pull, dict):
+        head = pull.get("head")
+        if isinstance(head, dict) and isinstance(head.get("sha"), str):
+            head_sha = head["sha"]  # GITHUB_SHA is the merge commit on pull_request events
+    run_id = env.get("GITHUB_RUN_ID") or None
+    server = (env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    run_url = f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else None
+    run_key = f"{run_id}/{env.get('GITHUB_RUN_ATTEMPT') or '1'}" if run_id else None
+    return RunContext(
+        repository=repository,
+        pr_number=pull_request_number(env.get("GITHUB_EVENT_PATH")),
+        head_sha=head_sha,
+        run_url=run_url,
+        run_key=run_key,
+        api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        token=env.get("GITHUB_TOKEN") or None,
+    )
+
+
+# --- the REST API: one sticky pull-request comment -------------------------------------------------
+
+#: Every wait (back-off and rate limits) goes through this, so tests can record the waits.
+_sleep: Callable[[float], None] = time.sleep
+#: The clock rate-limit resets are measured against (epoch seconds).
+_now: Callable[[], float] = time.time
+
+#: GitHub refuses comment bodies longer than this many characters.
+COMMENT_LIMIT = 65536
+_BACKOFF_FIRST_S = 1.0
+_BACKOFF_CAP_S = 8.0
+#: GitHub's advice for a secondary rate limit that names no wait: at least a minute.
+_SECONDARY_LIMIT_WAIT_S = 60.0
+_FORK_HINT = "fork pull requests get the job summary only"
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class CommentOutcome:
+    """What sticky_comment did: created, updated, unchanged, or skipped (with the reason)."""
+
+    action: Literal["created", "updated", "unchanged", "skipped"]
+    url: str | None
+    reason: str = ""
+
+
+class _Skip(Exception):
+    """A 403 or 404 that is no rate limit: the token may not do this, so the comment is skipped."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Policy:
+    """How one sticky_comment call retries: tries per step and the total rate-limit wait allowed."""
+
+    attempts: int
+    max_wait_s: float
+    token: str = field(repr=False)
+    waited_s: float = 0.0
+
+    def clean(self, text: str) -> str:
+        """Text with the token blanked out, should it ever appear."""
+        return text.replace(self.token, "***") if self.token else text
+
+
+class _Redactor(logging.Filter):
+    """Blanks the token out of PyGithub's log records (its debug log holds request and answer bodies)."""
+
+    def __init__(self, policy: _Policy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        cleaned = self.policy.clean(text)
+        if cleaned != text:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def _plural(count: int) -> str:
+    return f"{count} try" if count == 1 else f"{count} tries"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _retry_after_s(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp() - _now()
+
+
+def _rate_limit_wait(status: int, headers: Mapping[str, str], limited: bool) -> float | None:
+    """Seconds to wait before trying again when a 403/429 is a rate limit, else None."""
+    if status not in (403, 429):
+        return None
+    retry_after = headers.get("retry-after")
+    if retry_after is not None:
+        seconds = _retry_after_s(retry_after.strip())
+        if seconds is not None:
+            return max(seconds, 1.0)
+    if headers.get("x-ratelimit-remaining", "").strip() == "0":
+        try:
+            reset = float(headers.get("x-ratelimit-reset", ""))
+        except ValueError:
+            reset = None
+        if reset is not None:
+            return max(reset - _now(), 1.0)
+    if status == 429 or limited:
+        return _SECONDARY_LIMIT_WAIT_S
+    return None
+
+
+def _skip_reason(status: int, what: str) -> str:
+    verb = what.split(" ", 1)[0]
+    if verb in ("POST", "PATCH"):
+        return f"the token cannot write to this pull request (HTTP {status} on {what}); {_FORK_HINT}"
+    return f"the token cannot read this pull request or it does not exist (HTTP {status} on {what}); {_FORK_HINT}"
+
+
+def _judge(error: GithubException, *, what: str, policy: _Policy) -> float | str | Exception:
+    """What a GitHub error means: seconds to wait (rate limit), a problem worth a retry, or the error to raise."""
+    import github
+
+    status = error.status
+    headers = {str(key).lower(): str(value) for key, value in (error.headers or {}).items()}
+    wait = _rate_limit_wait(status, headers, isinstance(error, github.RateLimitExceededException))
+    if wait is not None:
+        if policy.waited_s + wait <= policy.max_wait_s:
+            return wait
+        resets = datetime.fromtimestamp(_now() + wait, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ServiceFailed(
+            f"GitHub API rate limit hit (HTTP {status} on {what}): it resets at {resets}, "
+            f"in {wait:.0f} s, beyond the {policy.max_wait_s:.0f} s skillci waits"
+        )
+    if status == 401:
+        return BadInput("GitHub rejected the token (HTTP 401)")
+    if status in (403, 404):
+        return _Skip(_skip_reason(status, what))
+    if status < 500:
+        said = error.message or (error.data.get("message") if isinstance(error.data, dict) else None)
+        detail = f": {_one_line(policy.clean(str(said)))}" if said else ""
+        return ServiceFailed(f"GitHub API refused {what}: HTTP {status}{detail}")
+    return f"HTTP {status}"
+
+
+@dataclass
+class _Step:
+    """The request a step is making, named in messages as `METHOD /path`."""
+
+    what: str
+
+
+def _call(action: Callable[[], _T], *, step: _Step, policy: _Policy) -> _T:
+    """Run one API step, honouring rate limits and retrying 5xx and connection errors.
+
+    Errors are raised outside the `except` blocks, so no PyGithub or requests exception (whose text
+    holds GitHub's answer) rides along as `__context__`.
+    """
+    import github
+
+    failures = 0
+    while True:
+        try:
+            return action()
+        except github.GithubException as error:
+            verdict = _judge(error, what=step.what, policy=policy)
+        except OSError as error:  # requests' ConnectionError and Timeout are OSErrors
+            verdict = f"connection error ({type(error).__name__})"
+        if isinstance(verdict, Exception):
+            raise verdict
+        if isinstance(verdict, float):
+            policy.waited_s += verdict
+            _sleep(verdict)
+            continue
+        failures += 1
+        if failures >= policy.attempts:
+            raise ServiceFailed(f"GitHub API failed after {_plural(failures)}: {verdict} on {step.what}")
+        _sleep(min(_BACKOFF_CAP_S, _BACKOFF_FIRST_S * 2 ** (failures - 1)))
+
+
+def _first_marked(comments: Iterable[IssueComment], marker: str) -> IssueComment | None:
+    """The first comment whose body carries marker, reading page after page until found."""
+    for comment in comments:
+        if marker in (comment.body or ""):
+            return comment
+    return None
+
+
+def _normalised(text: str | None) -> str:
+    return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()
+
+
+def _comment_text(body: str, marker: str) -> str:
+    """The full comment: marker on the first line, then body, cut to GitHub's limit."""
+    text = body if body.split("\n", 1)[0].strip() == marker else f"{marker}\n{body}"
+    if len(text) <= COMMENT_LIMIT:
+        return text
+    note = f"\n\n… (cut by skillci: GitHub comments hold at most {COMMENT_LIMIT} characters)"
+    return text[: COMMENT_LIMIT - len(note)] + note
+
+
+def _edit(comment: IssueComment, text: str, *, repository: str, step: _Step) -> CommentOutcome:
+    """PATCH the comment to text: one request, retried by the _call around it."""
+    step.what = f"PATCH /repos/{repository}/issues/comments/{comment.id}"
+    comment.edit(text)
+    return CommentOutcome("updated", comment.html_url)
+
+
+def _same(comment: IssueComment, text: str) -> bool:
+    return _normalised(comment.body) == _normalised(text)
+
+
+def _check_inputs(
+    *, repository: str, number: int, marker: str, token: str, api_url: str, attempts: int, max_wait_s: float
+) -> None:
+    owner, _, name = repository.partition("/")
+    if not owner or not name or "/" in name or any(char.isspace() for char in repository):
+        raise BadInput(f"not a GitHub repository name (owner/name): {repository!r}")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise BadInput(f"not a pull request number: {number!r}")
+    if not marker.strip() or "\n" in marker or "\r" in marker:
+        raise BadInput("the comment marker must be one non-empty line, e.g. <!-- skillci:gate -->")
+    if not token:
+        raise BadInput("no GitHub token given (set GITHUB_TOKEN)")
+    if any(char.isspace() or not char.isprintable() for char in token):
+        raise BadInput("the GitHub token contains spaces or control characters")
+    if not api_url.startswith(("https://", "http://")):
+        raise BadInput(f"the GitHub API URL must start with https:// or http://: {api_url!r}")
+    if attempts < 1:
+        raise BadInput(f"attempts must be at least 1, not {attempts}")
+    if max_wait_s < 0:
+        raise BadInput(f"max_wait_s must not be negative, not {max_wait_s}")
+
+
+def sticky_comment(
+    *,
+    repository: str,
+    number: int,
+    body: str,
+    marker: str,
+    token: str,
+    api_url: str = "https://api.github.com",
+    attempts: int = 3,
+    max_wait_s: float = 60.0,
+) -> CommentOutcome:
+    """Create or edit the one comment on pull request `number` that carries `marker`."""
+    token = token.strip()
+    _check_inputs(
+        repository=repository,
+        number=number,
+        marker=marker,
+        token=token,
+        api_url=api_url,
+        attempts=attempts,
+        max_wait_s=max_wait_s,
+    )
+    import github
+
+    text = _comment_text(body, marker)
+    policy = _Policy(attempts=attempts, max_wait_s=max_wait_s, token=token)
+    issue_path = f"/repos/{repository}/issues/{number}"
+    client = github.Github(
+        auth=github.Auth.Token(token),
+        base_url=api_url.rstrip("/"),
+        user_agent=f"skillci/{__version__}",
+        per_page=100,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+    redactor = _Redactor(policy)
+    requester_log = logging.getLogger("github.Requester")
+    requester_log.addFilter(redactor)
+    try:
+        repo = _call(lambda: client.get_repo(repository), step=_Step(f"GET /repos/{repository}"), policy=policy)
+        issue = _call(lambda: repo.get_issue(number), step=_Step(f"GET {issue_path}"), policy=policy)
+        comments = issue.get_comments()
+        listing = f"GET {issue_path}/comments"
+        existing = _call(lambda: _first_marked(comments, marker), step=_Step(listing), policy=policy)
+        if existing is not None:
+            if _same(existing, text):
+                return CommentOutcome("unchanged", existing.html_url)
+            step = _Step("PATCH")
+            found = existing
+            return _call(lambda: _edit(found, text, repository=repository, step=step), step=step, policy=policy)
+        step = _Step(f"POST {issue_path}/comments")
+        tried = False
+
+        def create() -> CommentOutcome:
+            # A create that failed with a 5xx or a dropped connection may still have landed: look again first.
+            nonlocal tried
+            if tried:
+                step.what = listing
+                landed = _first_marked(issue.get_comments(), marker)
+                if landed is not None:
+                    if _same(landed, text):
+                        return CommentOutcome("created", landed.html_url)
+                    return _edit(landed, text, repository=repository, step=step)
+            tried = True
+            step.what = f"POST {issue_path}/comments"
+            return CommentOutcome("created", issue.create_comment(text).html_url)
+
+        return _call(create, step=step, policy=policy)
+    except _Skip as skip:
+        return CommentOutcome("skipped", None, policy.clean(skip.reason))
+    finally:
+        requester_log.removeFilter(redactor)
+        client.close()
+
+
+def pull_request_number(event_path: str | None) -> int | None:
+    """The pull request number in a GitHub event payload file (GITHUB_EVENT_PATH), or None."""
+    event = _event_payload(event_path)
+    pull = event.get("pull_request")
+    issue = event.get("issue")
+    if isinstance(pull, dict):
+        number = pull.get("number", event.get("number"))
+    elif isinstance(issue, dict) and isinstance(issue.get("pull_request"), dict):
+        number = issue.get("number")  # issue_comment on a pull request
+    else:
+        return None
+    return number if isinstance(number, int) and not isinstance(number, bool) and number > 0 else None
