@@ -14,6 +14,7 @@ import click
 from skillci import __version__
 from skillci.bench_report import BENCH_REPORTERS
 from skillci.errors import ExitCode, SkillciError
+from skillci.gate_report import GATE_REPORTERS
 from skillci.reporters import REPORTERS
 from skillci.sync_report import SYNC_REPORTERS
 
@@ -24,6 +25,7 @@ FORMATS_SYNC = tuple(SYNC_REPORTERS)
 FORMATS_PLAIN = ("text", "json")
 FORMATS_PLAIN_GITHUB = ("json", "github")
 FORMATS_BENCH = tuple(BENCH_REPORTERS)
+FORMATS_GATE = tuple(GATE_REPORTERS)
 
 
 def _default_format() -> str:
@@ -368,6 +370,83 @@ def bench(
         return command(settings=settings, **kwargs)
 
     _invoke("bench", root, run, **common)
+
+
+@main.command()
+@click.option(
+    "--results",
+    "results",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    envvar="SKILLCI_GATE_RESULTS",
+    help="Bench results (`skillci bench --out`): a file or a directory of them; repeatable, one per shard.",
+)
+@click.option(
+    "--min-pass-pct",
+    type=float,
+    envvar="GATE_MIN_PASS_PCT",
+    help="Cases that must pass across the results, in percent (default 70).",
+)
+@click.option(
+    "--min-tier",
+    envvar="GATE_MIN_TIER",
+    help="Lowest tier an active skill may have (default: production_min_tier of benchmark.yaml).",
+)
+@click.option(
+    "--max-regression",
+    type=float,
+    envvar="GATE_MAX_REGRESSION",
+    help="Largest composite drop against the baseline, in points (default 5).",
+)
+@root_option
+@store_option
+@click.option(
+    "--record/--no-record",
+    default=True,
+    envvar="SKILLCI_GATE_RECORD",
+    show_default=True,
+    help="Record the decision as a gate_results row.",
+)
+@click.option(
+    "--comment",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    envvar="SKILLCI_GATE_COMMENT",
+    show_default=True,
+    help="The sticky pull-request comment: auto posts it when a pull request and GITHUB_TOKEN are there.",
+)
+@format_option(FORMATS_GATE)
+@verbosity_options
+def gate(
+    results: tuple[Path, ...],
+    min_pass_pct: float | None,
+    min_tier: str | None,
+    max_regression: float | None,
+    root: Path,
+    store: str | None,
+    record: bool,
+    comment: str,
+    output_format: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """Hold the bench results to the thresholds; exit 1 when a check fails (every number is printed)."""
+    from skillci.commands.gate import gate as command
+
+    _invoke(
+        "gate",
+        root,
+        command,
+        results=list(results),
+        min_pass_pct=min_pass_pct,
+        min_tier=min_tier,
+        max_regression=max_regression,
+        store=store,
+        record=record,
+        comment=comment,
+        output_format=output_format or _default_format(),
+        verbosity=verbose - quiet,
+    )
 
 
 @bench.command("plan")

@@ -165,12 +165,17 @@ def test_run_validates_then_syncs_into_the_embedded_store_and_prints_one_verdict
     assert "sync into .skillci/skillci.db: skills 6 created" in verdict
     assert (root / ".skillci" / "skillci.db").is_file()
     assert "; bench 5 skills (all, nothing to compare with): " in verdict
+    assert verdict.endswith("; gate passed (5 checks)")
+    assert "skillci gate: PASS" in result.stdout and "PASS  tier: all 4 at B or better" in result.stdout
     again = run_skillci("run", cwd=root)
     assert "skills 0 created, 0 updated, 0 deprecated, 6 unchanged" in again.stdout.splitlines()[-1]
     assert "skillci bench: 5 skills scored (5 from the cache)" in again.stdout
     with sqlite3.connect(root / ".skillci" / "skillci.db") as conn:
         [(results,)] = conn.execute("select count(*) from agent_benchmark_results").fetchall()
     assert results == 10  # each run records every skill's result (the second from the cache)
+    with sqlite3.connect(root / ".skillci" / "skillci.db") as conn:
+        gates = conn.execute("select passed, run_url from gate_results").fetchall()
+    assert gates == [(1, None), (1, None)]  # one decision per run, outside Actions no run link
     root = copy_example(tmp_path / "broken")
     replace_in(root / "ssot" / "agents" / "benchmark.yaml", "weight: 0.3", "weight: 0.4")
     result = run_skillci("run", "--root", str(root))
@@ -192,3 +197,16 @@ def test_run_benchmarks_the_skills_changed_against_the_default_branch(tmp_path: 
     assert result.code == 0, result.output
     assert "; bench 1 skill (changed against main): " in result.stdout.splitlines()[-1]
     assert "fix-lint" in result.stdout and "scan-secrets" not in result.stdout
+
+    # A change that breaks a skill: the gate fails, and so does the run, naming the skill.
+    replace_in(
+        root / "ssot" / "agents" / "skills.yaml",
+        "examples/skills/scan_secrets/agent.py",
+        "examples/skills/scan_secrets/missing.py",
+    )
+    commit_all(root, "scan-secrets: a broken command")
+    broken = run_skillci("run", cwd=root)
+    assert broken.code == 1, broken.output
+    verdict = broken.stdout.splitlines()[-1]
+    assert verdict.startswith("skillci run: FAIL") and "gate failed (" in verdict
+    assert "scan-secrets (F)" in verdict or "scan-secrets (no tier)" in verdict, verdict

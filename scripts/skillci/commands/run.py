@@ -20,7 +20,7 @@ def run(
     color: bool = False,
     stream: TextIO | None = None,
 ) -> int:
-    """Validate; migrate and sync into the store; bench the changed skills (all without history); one verdict."""
+    """Validate; migrate and sync into the store; bench the changed skills (all without history); gate; one verdict."""
     out = stream or sys.stdout
     result = run_validation(root=root)
     REPORTERS[output_format](out, verbosity=verbosity, color=color).report(result)
@@ -66,5 +66,25 @@ def run(
     passed = sum(item.cases_passed for item in bench_run.results)
     total = sum(item.cases_total for item in bench_run.results)
     steps.append(f"bench {plural(len(bench_run.results), 'skill')} ({compared}): {passed}/{total} cases passed")
-    out.write(f"skillci run: PASS — {'; '.join(steps)}\n")
-    return ExitCode.OK
+
+    from skillci.commands.gate import decide, publish
+    from skillci.gate import merge_results
+
+    decision = decide(root=root, results=merge_results([("skillci bench", bench_run.to_json())]))
+    code = publish(
+        decision,
+        root=root,
+        store=store,
+        record=True,
+        comment="never",
+        output_format=bench_format,
+        verbosity=verbosity,
+        stream=out,
+    )
+    if decision.passed:
+        steps.append(f"gate passed ({len(decision.checks)} checks)")
+    else:
+        failed = [f"{check.name}: {check.measured}" for check in decision.checks if not check.passed]
+        steps.append(f"gate failed ({'; '.join(failed)})")
+    out.write(f"skillci run: {'PASS' if decision.passed else 'FAIL'} — {'; '.join(steps)}\n")
+    return code
