@@ -18,6 +18,7 @@ THIRD_PARTY = {
     "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065": STANDINS / "setup-python",
     "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684": STANDINS / "cache",
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": STANDINS / "upload-artifact",
+    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": STANDINS / "download-artifact",
 }
 #: The ref the reusable workflows use for skillci's own actions.
 SKILLCI_REF = "skillci/skillci@v1"

@@ -18,8 +18,9 @@ def test_pr_checks_pass_on_the_valid_example(tmp_path: Path) -> None:
         repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path)
     )
     assert result.code == 0, result.output[-4000:]
-    assert result.output.count("Job succeeded") == 4
+    assert result.output.count("Job succeeded") == 5  # validate, bench-plan, bench, gate, validate-local
     assert "skillci validate: ok — 6 skills" in result.output
+    assert "skillci gate: PASS" in result.output
     assert "::set-output:: errors=0" in result.output
     assert "::error" not in result.output
 
@@ -45,3 +46,6 @@ def test_pr_checks_fail_with_an_annotation_on_the_broken_line(tmp_path: Path) ->
     assert annotation in result.output, result.output[-4000:]
     assert "github-prr" in result.output
     assert "::set-output:: errors=1" in result.output
+    # The gate still runs (a skipped required check would count as passed) and fails on both counts.
+    assert "FAIL  registry valid: 1 error (threshold: 0 errors)" in result.output, result.output[-4000:]
+    assert "FAIL  bench results: no results" in result.output

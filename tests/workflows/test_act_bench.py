@@ -1,8 +1,9 @@
-"""actions/bench in the pr-checks and main-sync reusable workflows, run end to end under nektos/act.
+"""actions/bench and actions/gate in the pr-checks and main-sync reusable workflows, end to end under act.
 
-Three act runs, each shared by the tests that read it: a pull request touching one skill with no store; a
-push to main that syncs and records the baselines into Postgres; then a pull request touching two skills,
-spread over two bench jobs, that compares with those baselines.
+Three act runs, each shared by the tests that read it: a clean pull request touching one skill with no store
+(the gate passes); a push to main that syncs and records the baselines into Postgres; then a pull request
+touching two skills, one of which regresses, spread over two bench jobs, that compares with those baselines
+(the gate fails and names the skill and its numbers).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ jobs:
     uses: ./.github/workflows/pr-checks.yml
     permissions:
       contents: read
+      pull-requests: write
     with:
       max_shards: 2
       shard_size: %(shard_size)d
@@ -49,7 +51,9 @@ jobs:
         env:
           SELECTED: ${{ needs.skillci.outputs.bench-selected }}
           SHARDS: ${{ needs.skillci.outputs.bench-shards }}
-        run: echo "pr-checks outputs bench-selected=$SELECTED bench-shards=$SHARDS"
+          GATE: ${{ needs.skillci.outputs.gate-passed }}
+          PCT: ${{ needs.skillci.outputs.gate-pass-pct }}
+        run: echo "pr-checks outputs bench-selected=$SELECTED bench-shards=$SHARDS gate-passed=$GATE gate-pass-pct=$PCT"
 """
 #: A repository's push-to-main workflow calling main-sync, shaped like the example in main-sync.yml's header.
 SYNC_CALLER_YAML = """\
@@ -131,14 +135,24 @@ def touch_skill(repo: Path, skill_id: str) -> None:
     path.write_text(text[: found.end()] + " (tuned)" + text[found.end() :], encoding="utf-8")
 
 
+def regress_bump_dependency(repo: Path) -> None:
+    """Make bump-dependency's only case expect another package, so it fails and the skill's score drops."""
+    path = repo / "ssot" / "benchmarks" / "bump-dependency.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "package: {const: click}" in text
+    path.write_text(text.replace("package: {const: click}", "package: {const: flask}"), encoding="utf-8")
+
+
 def open_pull_request(
-    repo: Path, directory: Path, changed: tuple[str, ...], *, store: str | None = None
+    repo: Path, directory: Path, changed: tuple[str, ...], *, store: str | None = None, regress: bool = False
 ) -> PullRequest:
     """Branch feature off main, change the given skills, and run the pull request's workflow under act."""
     base = git("rev-parse", "HEAD", cwd=repo).strip()
     git("checkout", "-q", "-b", "feature", cwd=repo)
     for skill_id in changed:
         touch_skill(repo, skill_id)
+    if regress:
+        regress_bump_dependency(repo)
     commit_all(repo, f"feat: tune {', '.join(changed)}")
     head = git("rev-parse", "HEAD", cwd=repo).strip()
     directory.mkdir(parents=True, exist_ok=True)
@@ -175,11 +189,12 @@ def test_pr_checks_benchmark_only_the_changed_skill(one_skill: PullRequest) -> N
     result, (changed,) = one_skill.result, one_skill.changed
 
     assert result.code == 0, result.output[-4000:]
-    assert result.output.count("Job succeeded") == 4  # validate, bench-plan, one bench shard, the caller's report
+    # validate, bench-plan, one bench shard, the gate, the caller's report
+    assert result.output.count("Job succeeded") == 5
     plan = json.dumps({"include": [{"shard": "1/1", "skills": changed}]})[:-3]  # up to the runs
     assert f"::set-output:: matrix={plan}" in result.output
     assert f"::set-output:: selected={changed}" in result.output
-    assert f"pr-checks outputs bench-selected={changed} bench-shards=1" in result.output
+    assert f"pr-checks outputs bench-selected={changed} bench-shards=1 gate-passed=true gate-pass-pct=" in result.output
     ran = bench_lines(result.output)
     assert ran and set(ran) == {changed}, ran
     assert re.search(r"skillci bench: 1 skills? scored", result.output)
@@ -219,6 +234,21 @@ def test_pr_checks_key_the_bench_cache_on_the_hashed_inputs(one_skill: PullReque
 
     assert len(keys) == 1, keys
     assert re.fullmatch(r"skillci-bench-Linux-\d+\.\d+\.\d+\S*-[0-9a-f]{64}", keys[0]), keys[0]
+
+
+def test_the_gate_passes_a_clean_pull_request_and_says_why(one_skill: PullRequest) -> None:
+    (changed,) = one_skill.changed
+    output = one_skill.result.output
+
+    assert "download-artifact stand-in: downloaded skillci-bench-1-of-1" in output
+    assert re.search(r"PASS  cases passed: 100 % \(\d+/\d+\) \(threshold: ≥ 70 %\)", output), output[-4000:]
+    assert "skillci gate: PASS — 5 checks held" in output
+    summary = output[output.index("Summary - ## ✅ skillci gate: passed") :]
+    assert "| check | measured | threshold | result |" in summary
+    assert re.search(rf"\| `{re.escape(changed)}` \| [AB] \| \d+\.\d \| — \| \d+/\d+ \| ✅ pass \|", summary), summary[
+        :3000
+    ]
+    assert "no pull-request comment" not in output  # no token under act: auto posts nothing, quietly
 
 
 def test_pr_checks_without_a_store_record_nothing(one_skill: PullRequest) -> None:
@@ -263,7 +293,9 @@ def sharded(baseline: Baseline, tmp_path_factory: pytest.TempPathFactory, store:
     assert baseline.result.code == 0, baseline.result.output[-4000:]
     skills = benchmarked_skills(baseline.repo)
     changed = (skills[1], skills[2])
-    return open_pull_request(baseline.repo, tmp_path_factory.mktemp("bench-sharded"), changed, store=store)
+    assert skills[1] == "bump-dependency"
+    directory = tmp_path_factory.mktemp("bench-sharded")
+    return open_pull_request(baseline.repo, directory, changed, store=store, regress=True)
 
 
 def test_main_sync_records_baseline_results_for_the_default_branch(
@@ -290,9 +322,8 @@ def test_pr_checks_spread_the_bench_over_shards_and_compare_with_the_baseline(
 ) -> None:
     result = sharded.result
 
-    assert result.code == 0, result.output[-4000:]
-    assert result.output.count("Job succeeded") == 5  # validate, bench-plan, two bench shards, report
-    assert f"pr-checks outputs bench-selected={' '.join(sharded.changed)} bench-shards=2" in result.output
+    assert result.output.count("Job succeeded") == 4, result.output[-4000:]  # validate, bench-plan, two shards
+    assert "Job failed" in result.output  # the gate: bump-dependency regressed
     assert set(bench_lines(result.output)) == set(sharded.changed)
     documents = [sharded.artifact(f"skillci-bench-{index}-of-2") for index in (1, 2)]
     shard_skills = [document["selected"] for document in documents]
@@ -305,3 +336,23 @@ def test_pr_checks_spread_the_bench_over_shards_and_compare_with_the_baseline(
         postgres, store, "select skill_id from ops.agent_benchmark_results where branch = 'feature' order by skill_id"
     )
     assert sorted(row[0] for row in recorded) == sorted(sharded.changed)
+
+
+def test_the_gate_fails_a_regressing_pull_request_and_names_the_skill_and_numbers(
+    sharded: PullRequest, store: str, postgres: PostgresServer
+) -> None:
+    result = sharded.result
+    output = result.output
+
+    assert result.code != 0
+    found = re.search(r"FAIL  regression: 1 regressed; largest change (-\d+\.\d) \(bump-dependency\)", output)
+    assert found, output[-6000:]
+    assert float(found.group(1)) < -5
+    assert "(threshold: a drop of at most 5 points)" in output
+    assert "::error title=gate%3A regression::1 regressed" in output
+    summary = output[output.index("Summary - ## ❌ skillci gate: failed") :]
+    row = re.search(r"\| `bump-dependency` \| [A-F—] \| [\d.]+ \| (-[\d.]+) \| 0/1 \| ❌ fail \(([^)]*)\) \|", summary)
+    assert row, summary[:3000]
+    assert f"composite {found.group(1)} against the baseline" in row.group(2)
+    recorded = rows(postgres, store, "select passed, pr_number, numbers->>'failing_skills' from ops.gate_results")
+    assert recorded == [["f", "7", '["bump-dependency"]']], recorded
