@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,30 @@ def _closing(store: Store) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def bench_result(
+    skill_id: str,
+    *,
+    bench_id: str,
+    git_sha: str,
+    score: float | None = 80.0,
+    branch: str = "main",
+    passed: int = 1,
+    metrics: dict[str, Any] | None = None,
+    missing_metrics: tuple[str, ...] = ("diff_size",),
+) -> dict[str, Any]:
+    """One skill's bench result as `Store.record_bench` takes it (2 cases; tier A at 90 or more, else C)."""
+    return {
+        "skill_id": skill_id,
+        "bench_id": bench_id,
+        "cache_key": "0" * 64,
+        "composite_score": score,
+        "tier": None if score is None else ("A" if score >= 90 else "C"),
+        "cases_passed": passed,
+        "cases_total": 2,
+        "metrics": {"pass_rate": passed / 2} if metrics is None else metrics,
+        "missing_metrics": list(missing_metrics),
+        "git_sha": git_sha,
+        "branch": branch,
+    }

@@ -11,7 +11,7 @@ import pytest
 
 from helpers import REPO_ROOT
 from helpers.postgres import PostgresServer
-from helpers.stores import STORE_KINDS, migrated_store
+from helpers.stores import STORE_KINDS, bench_result, migrated_store
 from skillci.commands.validate import run_validation
 from skillci.errors import BadInput
 from skillci.runs import build_report
@@ -31,19 +31,7 @@ def store(
 
 
 def _result(skill_id: str, *, bench_id: str, score: float | None, branch: str, git_sha: str) -> dict[str, Any]:
-    return {
-        "skill_id": skill_id,
-        "bench_id": bench_id,
-        "cache_key": "0" * 64,
-        "composite_score": score,
-        "tier": None if score is None else ("A" if score >= 90 else "C"),
-        "cases_passed": 1,
-        "cases_total": 2,
-        "metrics": {"pass_rate": 0.5},
-        "missing_metrics": ["diff_size"],
-        "git_sha": git_sha,
-        "branch": branch,
-    }
+    return bench_result(skill_id, bench_id=bench_id, score=score, branch=branch, git_sha=git_sha)
 
 
 def _run(key: str, **fields: Any) -> Any:

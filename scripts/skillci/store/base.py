@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from skillci.errors import ServiceFailed
@@ -89,6 +89,35 @@ class BenchContext:
         return cls(frozenset(document.get("known") or ()), baseline)
 
 
+def utc_text(moment: datetime) -> str:
+    """A timestamp as ISO 8601 text in UTC with microseconds (a naive one is taken as UTC, as SQLite stores it)."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
+
+
+def commit_results_payload(git_sha: str, skill_ids: Sequence[str]) -> dict[str, Any]:
+    """The payload of ops.skillci_commit_results (a bare string for skill_ids is sent as is, and refused there)."""
+    return {"git_sha": git_sha, "skill_ids": skill_ids if isinstance(skill_ids, str) else list(skill_ids)}
+
+
+def commit_result_from_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One value of Store.commit_results from a row or its JSON shape (numbers and created_at normalised)."""
+    score, created_at = row.get("composite_score"), row["created_at"]
+    if isinstance(created_at, str):
+        created_at = datetime.fromisoformat(created_at)
+    return {
+        "skill_id": row["skill_id"],
+        "composite_score": None if score is None else float(score),
+        "tier": row.get("tier"),
+        "cases_passed": int(row["cases_passed"]),
+        "cases_total": int(row["cases_total"]),
+        "metrics": dict(row.get("metrics") or {}),
+        "missing_metrics": list(row.get("missing_metrics") or []),
+        "branch": row.get("branch"),
+        "created_at": utc_text(created_at),
+    }
+
+
 class SyncSession(ABC):
     """One sync's view of the store: read the registry state, then apply a payload (inside one transaction)."""
 
@@ -138,6 +167,17 @@ class Store(ABC):
     @abstractmethod
     def record_bench(self, runs: Sequence[RunReport], results: Sequence[Mapping[str, Any]]) -> int:
         """Record a bench's runs and its per-skill results in one transaction; return the results written now."""
+
+    @abstractmethod
+    def commit_results(self, git_sha: str, skill_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The latest recorded bench result of each of skill_ids at commit git_sha (skills without one are absent).
+
+        Each value: skill_id, composite_score (float or None), tier (str or None), cases_passed and cases_total
+        (int), metrics (dict), missing_metrics (list), branch, and created_at (ISO 8601 text in UTC, with
+        microseconds). The latest is the one recorded last (greatest created_at, then greatest id). git_sha must
+        be 4 to 64 hex characters (compared ignoring case) and skill_ids a list of strings, else BadInput; no
+        skill ids give {}.
+        """
 
     @abstractmethod
     def run_stats(

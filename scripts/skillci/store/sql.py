@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +21,15 @@ from sqlalchemy.pool import NullPool
 from skillci.errors import BadInput, ServiceFailed
 from skillci.runs import FINISHED_STATES, RUN_NUMBERS, RunOutcome, RunReport, illegal_transition, transition_allowed
 from skillci.store import tables
-from skillci.store.base import Baseline, BenchContext, Store, SyncSession, Transient
+from skillci.store.base import (
+    Baseline,
+    BenchContext,
+    Store,
+    SyncSession,
+    Transient,
+    commit_result_from_json,
+    commit_results_payload,
+)
 from skillci.sync_plan import KINDS, RegistryState, state_from_json
 
 #: SQLSTATEs worth a retry: connection exceptions, the server shutting down or starting, resource exhaustion,
@@ -184,6 +193,11 @@ class PostgresStore(SqlStore):
         payload = {"runs": [report.payload for report in runs], "results": list(results)}
         return int(self._call("skillci_record_bench", payload)["results"])
 
+    def commit_results(self, git_sha: str, skill_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The latest result of each skill at git_sha through ops.skillci_commit_results (validated there)."""
+        found = self._call("skillci_commit_results", commit_results_payload(git_sha, skill_ids))
+        return {skill_id: commit_result_from_json(row) for skill_id, row in found.items()}
+
     def run_stats(
         self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
     ) -> dict[str, dict[str, float]]:
@@ -312,6 +326,33 @@ class SqliteStore(SqlStore):
             )
             return int(connection.execute(statement, [{**row, "created_at": at} for row in results]).rowcount)
 
+    def commit_results(self, git_sha: str, skill_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The latest result of each skill at git_sha, checked as ops.skillci_commit_results checks its payload."""
+        sha, wanted = _commit_query(commit_results_payload(git_sha, skill_ids))
+        self._require_file()
+        if not wanted:
+            return {}
+        results = tables.agent_benchmark_results
+        position = (
+            sa.func.row_number()
+            .over(partition_by=results.c.skill_id, order_by=[results.c.created_at.desc(), results.c.id.desc()])
+            .label("position")
+        )
+        columns = [results.c[name] for name in _COMMIT_RESULT_COLUMNS]
+        ranked = (
+            sa.select(*columns, position)
+            .where(results.c.skill_id.in_(wanted), sa.func.lower(results.c.git_sha) == sha)
+            .subquery()
+        )
+        query = sa.select(*(ranked.c[name] for name in _COMMIT_RESULT_COLUMNS)).where(ranked.c.position == 1)
+
+        def attempt() -> dict[str, dict[str, Any]]:
+            with self._transaction() as connection:
+                rows = connection.execute(query).all()
+            return {row.skill_id: commit_result_from_json(dict(row._mapping)) for row in rows}
+
+        return self._retrying(attempt)
+
     def run_stats(
         self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
     ) -> dict[str, dict[str, float]]:
@@ -358,6 +399,32 @@ class SqliteStore(SqlStore):
                 return int(connection.execute(stored).scalar_one()), False
 
         return self._retrying(attempt)
+
+
+#: The columns of agent_benchmark_results that Store.commit_results answers with.
+_COMMIT_RESULT_COLUMNS = (
+    "skill_id",
+    "composite_score",
+    "tier",
+    "cases_passed",
+    "cases_total",
+    "metrics",
+    "missing_metrics",
+    "branch",
+    "created_at",
+)
+_COMMIT_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
+
+
+def _commit_query(payload: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """The lower-cased sha and the distinct skill ids of a commit_results payload, or BadInput with the message
+    ops.skillci_commit_results gives."""
+    git_sha, skill_ids = payload["git_sha"], payload["skill_ids"]
+    if not isinstance(git_sha, str) or not _COMMIT_SHA.fullmatch(git_sha):
+        raise BadInput("commit results: git_sha must be a string of 4 to 64 hex characters")
+    if not isinstance(skill_ids, list) or not all(isinstance(skill_id, str) for skill_id in skill_ids):
+        raise BadInput("commit results: skill_ids must be a list of strings")
+    return git_sha.lower(), list(dict.fromkeys(skill_ids))
 
 
 #: The keys of a gate record (ops.skillci_record_gate accepts these and no others).

@@ -11,7 +11,14 @@ from typing import Any
 from skillci.errors import BadInput, ServiceFailed
 from skillci.runs import RunOutcome, RunReport
 from skillci.store import tables
-from skillci.store.base import BenchContext, Store, SyncSession, Transient
+from skillci.store.base import (
+    BenchContext,
+    Store,
+    SyncSession,
+    Transient,
+    commit_result_from_json,
+    commit_results_payload,
+)
 from skillci.sync_plan import RegistryState, state_from_json
 
 URL_ENV = "SUPABASE_URL"
@@ -127,6 +134,12 @@ class SupabaseStore(Store):
         """Runs and results in one call of ops.skillci_record_bench (idempotent, so retried)."""
         payload = {"runs": [report.payload for report in runs], "results": list(results)}
         return int(self._retrying(lambda: self._rpc("skillci_record_bench", {"payload": payload}))["results"])
+
+    def commit_results(self, git_sha: str, skill_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The latest result of each skill at git_sha through ops.skillci_commit_results (validated there)."""
+        payload = commit_results_payload(git_sha, skill_ids)
+        found = self._retrying(lambda: self._rpc("skillci_commit_results", {"payload": payload}))
+        return {skill_id: commit_result_from_json(row) for skill_id, row in found.items()}
 
     def run_stats(
         self, skill_ids: Sequence[str], *, since: datetime, until: datetime | None, source: str
