@@ -398,6 +398,17 @@ def bench(
     envvar="GATE_MAX_REGRESSION",
     help="Largest composite drop against the baseline, in points (default 5).",
 )
+@click.option(
+    "--from-store",
+    is_flag=True,
+    help="Judge the results the bench recorded in the store for this commit, instead of --results files.",
+)
+@click.option(
+    "--base",
+    metavar="REF",
+    envvar="SKILLCI_BENCH_BASE",
+    help="With --from-store: the skills the change from REF's merge-base affects (default: every benchmarked skill).",
+)
 @root_option
 @store_option
 @click.option(
@@ -422,6 +433,8 @@ def gate(
     min_pass_pct: float | None,
     min_tier: str | None,
     max_regression: float | None,
+    from_store: bool,
+    base: str | None,
     root: Path,
     store: str | None,
     record: bool,
@@ -441,6 +454,8 @@ def gate(
         min_pass_pct=min_pass_pct,
         min_tier=min_tier,
         max_regression=max_regression,
+        from_store=from_store,
+        base=base,
         store=store,
         record=record,
         comment=comment,

@@ -213,3 +213,22 @@ def test_malformed_results_name_the_file_and_line(repo: Path) -> None:
     broken.write_text('{"selected": [],\n "results": [,]}\n', encoding="utf-8")
     run = _gate(repo, "--results", str(broken), "--no-record")
     assert run.code == 2 and run.stderr.startswith(f"skillci: error: {broken}:2: not JSON"), run.stderr
+
+
+def test_from_store_judges_what_the_bench_recorded_for_this_commit(repo: Path) -> None:
+    assert run_skillci("sync", "--root", str(repo), "--migrate", "--format", "text").code == 0
+    benched = run_skillci("bench", "--root", str(repo), "--all", "--format", "text", timeout=180)
+    assert benched.code == 0, benched.output
+
+    run = _gate(repo, "--from-store", "--no-record", "--format", "text")
+
+    assert run.code == 0, run.output
+    assert "PASS  bench results: 5 of 5 skills" in run.stdout
+    assert "skillci gate: PASS" in run.stdout
+    # A new commit nothing was benchmarked at: no result for any skill, and the gate says so.
+    (repo / "notes.txt").write_text("a change\n")
+    commit_all(repo, "docs: a note")
+    later = _gate(repo, "--from-store", "--no-record", "--format", "text")
+    assert later.code == 1 and "FAIL  bench results: 0 of 5 skills; none for fix-lint" in later.stdout
+    both = _gate(repo, "--from-store", "--results", str(repo), "--no-record")
+    assert both.code == 2 and "either --results files or --from-store" in both.stderr

@@ -12,7 +12,16 @@ from skillci import github, ledger
 from skillci.checkout import head_sha
 from skillci.commands.validate import run_validation
 from skillci.errors import BadInput, ExitCode, SkillciError
-from skillci.gate import BenchResults, GateResult, Thresholds, check_thresholds, evaluate, load_results, tier_order
+from skillci.gate import (
+    BenchResults,
+    GateResult,
+    Thresholds,
+    check_thresholds,
+    evaluate,
+    load_results,
+    merge_results,
+    tier_order,
+)
 from skillci.gate_report import COMMENT_MARKER, GATE_REPORTERS, markdown_summary
 from skillci.store import DEFAULT_STORE, store_url
 from skillci.sync_plan import desired_state, normalize
@@ -61,6 +70,45 @@ def _skills(data: dict[str, object]) -> dict[str, dict[str, object]]:
     return skills
 
 
+def results_from_store(*, root: Path, store: str | None, base: str | None) -> BenchResults:
+    """The bench results recorded for this commit: the latest of each skill the change selects (every benchmarked
+    skill without --base), each compared with its baseline as the bench compared it."""
+    from skillci.checkout import default_branch
+    from skillci.commands.bench import Choice, select
+    from skillci.commands.validate import valid_registry
+    from skillci.config import load_config
+    from skillci.store import open_store
+
+    validation = valid_registry(root=root, nothing_done="nothing judged")
+    current = desired_state(validation.data)["skills"]
+    selection = select(load_config(root), current, Choice(base=base) if base else Choice(all_skills=True))
+    commit = head_sha(root)
+    if commit is None:
+        raise BadInput("--from-store needs the commit to judge: run inside a git checkout (or set GITHUB_SHA)")
+    url = store_url(store)
+    opened = open_store(url, root=root)
+    try:
+        if not opened.has_schema():
+            raise BadInput(f"the store {opened.location} has no schema: nothing was recorded there to judge")
+        ids = list(selection.skills)
+        found = opened.commit_results(commit, ids)
+        baselines = opened.bench_context(ids, branch=default_branch(root), git_sha=selection.base_commit).baseline
+        location = opened.location
+    finally:
+        opened.close()
+    rows = []
+    for skill_id in ids:
+        if skill_id not in found:
+            continue
+        row = dict(found[skill_id])
+        baseline = baselines.get(skill_id)
+        score, before = row.get("composite_score"), None if baseline is None else baseline.composite_score
+        row["baseline_delta"] = None if score is None or before is None else round(float(score) - float(before), 2)
+        rows.append(row)
+    source = f"the store {location} at {commit[:12]}"
+    return merge_results([(source, {"selected": ids, "results": rows})])
+
+
 def gate(
     *,
     root: Path,
@@ -72,11 +120,18 @@ def gate(
     record: bool,
     comment: str,
     output_format: str,
+    from_store: bool = False,
+    base: str | None = None,
     verbosity: int = 0,
     stream: TextIO | None = None,
 ) -> int:
     """Decide, print every check, update the pull-request comment, record the decision; exit 1 when it fails."""
-    loaded = load_results(results) if results else None
+    if from_store and results:
+        raise BadInput("judge either --results files or --from-store, not both")
+    if from_store:
+        loaded: BenchResults | None = results_from_store(root=root, store=store, base=base)
+    else:
+        loaded = load_results(results) if results else None
     decision = decide(
         root=root, results=loaded, min_pass_pct=min_pass_pct, min_tier=min_tier, max_regression=max_regression
     )
