@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -116,6 +117,8 @@ def run_act(
     for name, value in (inputs or {}).items():
         args += ["--input", f"{name}={value}"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "SKILLCI_", "RUNNER_"))}
+    # One artifact store per act run, shared by its jobs (each job has its own RUNNER_TEMP in host mode).
+    environment["STANDIN_ARTIFACTS_DIR"] = tempfile.mkdtemp(prefix="artifacts-", dir=repo.parent)
     environment.update(env or {})
     proc = subprocess.run(args, cwd=repo, env=environment, capture_output=True, text=True, timeout=timeout, check=False)
     return Completed(proc.returncode, proc.stdout, proc.stderr)
