@@ -36,7 +36,6 @@ from skillci.config import Config, load_config
 from skillci.errors import BadInput, ExitCode, SkillciError
 from skillci.findings import ValidationResult
 from skillci.runs import run_id_for
-from skillci.store import DEFAULT_STORE, store_url
 from skillci.sync_plan import desired_state, normalize
 
 #: Where results are cached unless --cache-dir says otherwise (relative to the root).
@@ -314,17 +313,10 @@ class _Recorder:
 
     @classmethod
     def open(cls, store: str | None, *, root: Path, selection: Selection, targets: Sequence[SkillTarget]) -> _Recorder:
-        from skillci.store import open_store
+        from skillci.store import recording_store
 
-        url = store_url(store)
-        opened = open_store(url, root=root)
+        opened = recording_store(store, root=root)
         try:
-            if not opened.has_schema():
-                if url != DEFAULT_STORE:
-                    raise BadInput(
-                        f"the store {opened.location} has no schema: run `skillci db migrate` first (or --no-record)"
-                    )
-                opened.migrate()  # the embedded store is skillci's own file
             ids = [target.skill_id for target in targets]
             context = opened.bench_context(ids, branch=default_branch(root), git_sha=selection.base_commit)
         except BaseException:

@@ -23,7 +23,7 @@ from skillci.gate import (
     tier_order,
 )
 from skillci.gate_report import COMMENT_MARKER, GATE_REPORTERS, markdown_summary
-from skillci.store import DEFAULT_STORE, store_url
+from skillci.store import store_url
 from skillci.sync_plan import desired_state, normalize
 
 #: Defaults of the thresholds that benchmark.yaml does not set.
@@ -211,17 +211,10 @@ def _comment(decision: GateResult, *, context: github.RunContext, mode: str, out
 
 
 def _record(decision: GateResult, *, context: github.RunContext, root: Path, store: str | None) -> None:
-    from skillci.store import open_store
+    from skillci.store import recording_store
 
-    url = store_url(store)
-    opened = open_store(url, root=root)
+    opened = recording_store(store, root=root)
     try:
-        if url == DEFAULT_STORE:
-            opened.migrate()  # the embedded store is skillci's own file: created, or brought up to date
-        elif not opened.has_schema():
-            raise BadInput(
-                f"the store {opened.location} has no schema: run `skillci db migrate` first (or --no-record)"
-            )
         commit = context.head_sha or head_sha(root)
         key = f"gate/{context.run_key}/{commit}" if context.run_key else f"gate/local/{uuid.uuid4()}"
         opened.record_gate(

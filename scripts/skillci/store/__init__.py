@@ -50,3 +50,19 @@ def opened_store(option: str | None, *, root: Path) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def recording_store(option: str | None, *, root: Path) -> Store:
+    """The store to record into, open: the embedded file is created or brought up to date (it is skillci's own);
+    any other store must have been migrated, or it is bad input. The caller closes it."""
+    url = store_url(option)
+    store = open_store(url, root=root)
+    try:
+        if url == DEFAULT_STORE:
+            store.migrate()
+        elif not store.has_schema():
+            raise BadInput(f"the store {store.location} has no schema: run `skillci db migrate` first (or --no-record)")
+    except BaseException:
+        store.close()
+        raise
+    return store
