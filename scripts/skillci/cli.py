@@ -150,7 +150,7 @@ def validate(root: Path, output_format: str | None, verbose: int, quiet: int) ->
 @format_option(FORMATS_VALIDATE)
 @verbosity_options
 def run(root: Path, store: str | None, output_format: str | None, verbose: int, quiet: int) -> None:
-    """The main job: validate, migrate and sync into the store, and print one verdict."""
+    """The main job: validate, sync into the store, bench the changed skills, gate; one verdict (the gate's exit code)."""
     from skillci.commands.run import run as command
 
     _invoke(
