@@ -15,6 +15,20 @@ def _git(root: Path, *args: str) -> str | None:
     return found.stdout.strip() or None if found.returncode == 0 else None
 
 
+def git_output(root: Path, *args: str) -> str:
+    """What `git ARGS` prints in the checkout under root (undecodable bytes replaced); a failure is bad input."""
+    from skillci.errors import BadInput
+
+    try:
+        found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BadInput(f"git {args[0]} failed: {exc}") from None
+    if found.returncode != 0:
+        message = (found.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no message)"])[-1]
+        raise BadInput(f"git {' '.join(args)}: {message}")
+    return found.stdout.decode("utf-8", "replace")
+
+
 def head_sha(root: Path) -> str | None:
     """The commit being worked on: $GITHUB_SHA, else HEAD of the checkout under root, else None."""
     return os.environ.get("GITHUB_SHA", "").strip() or _git(root, "rev-parse", "--verify", "--quiet", "HEAD")

@@ -13,6 +13,7 @@ import click
 
 from skillci import __version__
 from skillci.bench_report import BENCH_REPORTERS
+from skillci.commitlint_report import COMMITLINT_REPORTERS
 from skillci.errors import ExitCode, SkillciError
 from skillci.gate_report import GATE_REPORTERS
 from skillci.reporters import REPORTERS
@@ -26,6 +27,7 @@ FORMATS_PLAIN = ("text", "json")
 FORMATS_PLAIN_GITHUB = ("json", "github")
 FORMATS_BENCH = tuple(BENCH_REPORTERS)
 FORMATS_GATE = tuple(GATE_REPORTERS)
+FORMATS_COMMITLINT = tuple(COMMITLINT_REPORTERS)
 
 
 def _default_format() -> str:
@@ -462,6 +464,80 @@ def gate(
         output_format=output_format or _default_format(),
         verbosity=verbose - quiet,
     )
+
+
+@main.command()
+@click.option("--message", "-m", metavar="TEXT", help="Lint this message.")
+@click.option(
+    "--edit",
+    "-e",
+    type=click.Path(dir_okay=False, path_type=Path),
+    is_flag=False,
+    flag_value=Path(".git") / "COMMIT_EDITMSG",
+    default=None,
+    help="Lint the message in FILE (default .git/COMMIT_EDITMSG: the commit-msg hook's file).",
+)
+@click.option("--from", "from_ref", metavar="REF", envvar="SKILLCI_COMMITLINT_FROM", help="Lint the commits after REF.")
+@click.option("--to", "to_ref", metavar="REF", envvar="SKILLCI_COMMITLINT_TO", help="…up to REF (default HEAD).")
+@click.option("--last", is_flag=True, help="Lint the last commit's message.")
+@click.option(
+    "--pr-title",
+    is_flag=True,
+    envvar="SKILLCI_COMMITLINT_PR_TITLE",
+    help="Lint the pull request's title (from GITHUB_EVENT_PATH).",
+)
+@click.option("--strict", is_flag=True, envvar="SKILLCI_COMMITLINT_STRICT", help="Warnings fail too.")
+@root_option
+@format_option(FORMATS_COMMITLINT)
+@verbosity_options
+def commitlint(
+    message: str | None,
+    edit: Path | None,
+    from_ref: str | None,
+    to_ref: str | None,
+    last: bool,
+    pr_title: bool,
+    strict: bool,
+    root: Path,
+    output_format: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """Lint commit messages with commitlint's config-conventional rules (a message on stdin when no option)."""
+    from skillci.commands.commitlint import commitlint as command
+
+    _invoke(
+        "commitlint",
+        root,
+        command,
+        message=message,
+        edit=edit,
+        from_ref=from_ref,
+        to_ref=to_ref,
+        last=last,
+        pr_title=pr_title,
+        strict=strict,
+        output_format=output_format or _default_format(),
+        verbosity=verbose - quiet,
+    )
+
+
+@main.command("version")
+@click.option("--changelog", "with_changelog", is_flag=True, help="Print the release's Markdown changelog instead.")
+@root_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "plain", "json")),
+    default="text",
+    show_default=True,
+    help="plain prints the next version alone.",
+)
+def version(with_changelog: bool, root: Path, output_format: str) -> None:
+    """The next SemVer from the Conventional Commits since the last version tag."""
+    from skillci.commands.version import version as command
+
+    _invoke("version", root, command, with_changelog=with_changelog, output_format=output_format)
 
 
 @bench.command("plan")

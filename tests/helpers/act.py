@@ -63,7 +63,12 @@ def commit_all(repo: Path, message: str) -> None:
 
 
 def pull_request_event(
-    directory: Path, number: int = 7, *, base_sha: str | None = None, head_sha: str | None = None
+    directory: Path,
+    number: int = 7,
+    *,
+    base_sha: str | None = None,
+    head_sha: str | None = None,
+    title: str = "feat: a pull request",
 ) -> Path:
     """A minimal pull_request event payload file (from branch feature into main), with base and head SHAs if given."""
     path = directory / "event.json"
@@ -73,7 +78,12 @@ def pull_request_event(
     payload = {
         "action": "opened",
         "number": number,
-        "pull_request": {"number": number, "head": {"ref": "feature", "sha": head_sha or "0" * 40}, "base": base},
+        "pull_request": {
+            "number": number,
+            "title": title,
+            "head": {"ref": "feature", "sha": head_sha or "0" * 40},
+            "base": base,
+        },
         "repository": {"full_name": "skillci/skillci", "default_branch": "main"},
     }
     path.write_text(json.dumps(payload), encoding="utf-8")

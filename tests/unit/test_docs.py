@@ -33,9 +33,9 @@ def test_readme_opens_with_the_two_setup_commands() -> None:
     lines = (REPO_ROOT / "README.md").read_text().splitlines()
     block = lines[lines.index("```bash") + 1 : lines.index("```bash") + 3]
     assert block[0].startswith("pip install . && skillci run")
-    assert block[1].startswith("pip install -e '.[test]' && python -m pytest")
+    assert block[1].startswith("pip install -e '.[test]' && npm ci && python -m pytest")
     ci = (REPO_ROOT / ".ci" / "run").read_text()
-    assert "pip install --quiet -e '.[test]'" in ci and "python3 -m pytest" in ci
+    assert "pip install --quiet -e '.[test]'" in ci and "npm ci" in ci and "python3 -m pytest" in ci
 
 
 def test_changes_has_an_unreleased_section() -> None:

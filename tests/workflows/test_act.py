@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.act import commit_all, project_copy, pull_request_event, run_act
+from helpers.act import commit_all, git, project_copy, pull_request_event, run_act
 from helpers.registry import replace_in
 
 pytestmark = pytest.mark.act
@@ -14,11 +14,13 @@ pytestmark = pytest.mark.act
 
 def test_pr_checks_pass_on_the_valid_example(tmp_path: Path) -> None:
     repo = project_copy(tmp_path / "repo")
-    result = run_act(
-        repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path)
-    )
+    head = git("rev-parse", "HEAD", cwd=repo).strip()
+    event = pull_request_event(tmp_path, base_sha=head, head_sha=head, title="feat: tune the registry")
+    result = run_act(repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=event)
     assert result.code == 0, result.output[-4000:]
-    assert result.output.count("Job succeeded") == 5  # validate, bench-plan, bench, gate, validate-local
+    # validate, commitlint, bench-plan, bench, gate, validate-local
+    assert result.output.count("Job succeeded") == 6
+    assert "skillci commitlint: ok — 1 message; 0 errors, 0 warnings" in result.output
     assert "skillci validate: ok — 6 skills" in result.output
     assert "skillci gate: PASS" in result.output
     assert "::set-output:: errors=0" in result.output
@@ -34,11 +36,11 @@ def test_pr_checks_fail_with_an_annotation_on_the_broken_line(tmp_path: Path) ->
         for number, text in enumerate(skills.read_text().splitlines(), 1)
         if "github-prr" in text
     )
+    base = git("rev-parse", "HEAD", cwd=repo).strip()
     commit_all(repo, "test: break the registry")
-
-    result = run_act(
-        repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=pull_request_event(tmp_path)
-    )
+    head = git("rev-parse", "HEAD", cwd=repo).strip()
+    event = pull_request_event(tmp_path, base_sha=base, head_sha=head)
+    result = run_act(repo, event="pull_request", workflow=".github/workflows/ci.yml", event_path=event)
 
     assert result.code != 0
     assert "Job failed" in result.output

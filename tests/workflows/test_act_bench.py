@@ -144,7 +144,13 @@ def regress_bump_dependency(repo: Path) -> None:
 
 
 def open_pull_request(
-    repo: Path, directory: Path, changed: tuple[str, ...], *, store: str | None = None, regress: bool = False
+    repo: Path,
+    directory: Path,
+    changed: tuple[str, ...],
+    *,
+    store: str | None = None,
+    regress: bool = False,
+    title: str = "feat: tune skills",
 ) -> PullRequest:
     """Branch feature off main, change the given skills, and run the pull request's workflow under act."""
     base = git("rev-parse", "HEAD", cwd=repo).strip()
@@ -161,7 +167,7 @@ def open_pull_request(
         repo,
         event="pull_request",
         workflow=PR_CALLER,
-        event_path=pull_request_event(directory, base_sha=base, head_sha=head),
+        event_path=pull_request_event(directory, base_sha=base, head_sha=head, title=title),
         env={"STANDIN_ARTIFACTS_DIR": str(artifacts)},
         secrets={"SKILLCI_STORE": store} if store else None,
     )
@@ -189,8 +195,9 @@ def test_pr_checks_benchmark_only_the_changed_skill(one_skill: PullRequest) -> N
     result, (changed,) = one_skill.result, one_skill.changed
 
     assert result.code == 0, result.output[-4000:]
-    # validate, bench-plan, one bench shard, the gate, the caller's report
-    assert result.output.count("Job succeeded") == 5
+    # validate, commitlint, bench-plan, one bench shard, the gate, the caller's report
+    assert result.output.count("Job succeeded") == 6
+    assert "skillci commitlint: ok — 2 messages; 0 errors, 0 warnings" in result.output  # the commit and the title
     plan = json.dumps({"include": [{"shard": "1/1", "skills": changed}]})[:-3]  # up to the runs
     assert f"::set-output:: matrix={plan}" in result.output
     assert f"::set-output:: selected={changed}" in result.output
@@ -295,7 +302,7 @@ def sharded(baseline: Baseline, tmp_path_factory: pytest.TempPathFactory, store:
     changed = (skills[1], skills[2])
     assert skills[1] == "bump-dependency"
     directory = tmp_path_factory.mktemp("bench-sharded")
-    return open_pull_request(baseline.repo, directory, changed, store=store, regress=True)
+    return open_pull_request(baseline.repo, directory, changed, store=store, regress=True, title="Tune two skills")
 
 
 def test_main_sync_records_baseline_results_for_the_default_branch(
@@ -323,7 +330,7 @@ def test_pr_checks_spread_the_bench_over_shards_and_compare_with_the_baseline(
     result = sharded.result
 
     assert result.output.count("Job succeeded") == 4, result.output[-4000:]  # validate, bench-plan, two shards
-    assert "Job failed" in result.output  # the gate: bump-dependency regressed
+    assert "Job failed" in result.output  # the gate (bump-dependency regressed) and commitlint (the title)
     assert set(bench_lines(result.output)) == set(sharded.changed)
     documents = [sharded.artifact(f"skillci-bench-{index}-of-2") for index in (1, 2)]
     shard_skills = [document["selected"] for document in documents]
@@ -356,3 +363,11 @@ def test_the_gate_fails_a_regressing_pull_request_and_names_the_skill_and_number
     assert f"composite {found.group(1)} against the baseline" in row.group(2)
     recorded = rows(postgres, store, "select passed, pr_number, numbers->>'failing_skills' from ops.gate_results")
     assert recorded == [["f", "7", '["bump-dependency"]']], recorded
+
+
+def test_commitlint_fails_a_pull_request_whose_title_breaks_the_convention(sharded: PullRequest) -> None:
+    output = sharded.result.output
+
+    assert "::error title=commitlint [type-empty]::Tune two skills: type may not be empty" in output, output[-4000:]
+    assert "skillci commitlint: failed — 2 messages; 2 errors, 0 warnings" in output
+    assert "Summary - ## skillci commitlint: failed" in output

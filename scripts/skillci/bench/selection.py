@@ -49,12 +49,16 @@ def _merge_base(root: Path, base: str, head: str) -> str | None:
     return found.stdout.strip() or None if found.returncode == 0 else None
 
 
-def resolve_base(root: Path, base: str, head: str) -> str:
-    """The commit to compare head with (the merge-base), deepening a shallow clone until it is there."""
+def resolve_base(root: Path, base: str, head: str, *, names: tuple[str, str] = ("--base", "--head")) -> str:
+    """The commit to compare head with (the merge-base), deepening a shallow clone until it is there.
+
+    names are the options base and head came from, for the messages.
+    """
+    base_option, head_option = names
     if _git(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
-        raise BadInput(f"{root} is not a git checkout: pass --all or --skill instead of --base/--head")
+        raise BadInput(f"{root} is not a git checkout, so {base_option} has nothing to compare")
     if not _has_commit(root, head):
-        raise BadInput(f"--head {head!r} is not a commit in this checkout")
+        raise BadInput(f"{head_option} {head!r} is not a commit in this checkout")
     branch = base.removeprefix("origin/")
     for deepen in (None, *DEEPEN_STEPS, 0):  # None: as cloned; N: deepen by N commits; 0: unshallow
         if deepen is not None:
@@ -69,9 +73,11 @@ def resolve_base(root: Path, base: str, head: str) -> str:
                 return found
     if not any(_has_commit(root, candidate) for candidate in (base, f"origin/{branch}")):
         raise BadInput(
-            f"--base {base!r} is not in this clone (a shallow clone? check out with fetch-depth: 0, or fetch it)"
+            f"{base_option} {base!r} is not in this clone (a shallow clone? check out with fetch-depth: 0, or fetch it)"
         )
-    raise BadInput(f"--base {base!r} and --head {head!r} share no history (a shallow clone? use fetch-depth: 0)")
+    raise BadInput(
+        f"{base_option} {base!r} and {head_option} {head!r} share no history (a shallow clone? use fetch-depth: 0)"
+    )
 
 
 def changed_files(root: Path, base: str, head: str) -> list[str]:

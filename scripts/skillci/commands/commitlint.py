@@ -1,0 +1,228 @@
+"""`skillci commitlint`: lint commit messages (one, a range, the last commit, or the PR title) like commitlint."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from skillci import ledger
+from skillci.checkout import git_output
+from skillci.commitlint import LintOutcome, RuleSetting, lint, rules_from_config
+from skillci.commitlint_report import COMMITLINT_REPORTERS
+from skillci.config import CONFIG_FILE, load_config
+from skillci.conventional import js_trim
+from skillci.errors import BadInput, ExitCode
+
+#: The file git writes a commit message to before the commit-msg hook runs.
+DEFAULT_EDIT_FILE = Path(".git") / "COMMIT_EDITMSG"
+_SEPARATOR = "\x1e"  # between commits in `git log` output (a message cannot hold it in practice)
+_FIELD = "\x1f"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to lint, and where it came from."""
+
+    text: str
+    hash: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The `commitlint:` part of skillci.yaml: rules over config-conventional's, and bot authors to skip."""
+
+    rules: Mapping[str, RuleSetting]
+    ignore_authors: tuple[str, ...] = ()
+
+
+@dataclass
+class LintRun:
+    """Every message linted, with its outcome; skipped bot commits are counted."""
+
+    results: list[tuple[Message, LintOutcome]] = field(default_factory=list)
+    skipped_authors: int = 0
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        """Problems at error level, over every message."""
+        return sum(len(outcome.errors) for _, outcome in self.results)
+
+    @property
+    def warnings(self) -> int:
+        """Problems at warning level, over every message."""
+        return sum(len(outcome.warnings) for _, outcome in self.results)
+
+    @property
+    def failed(self) -> bool:
+        """Errors fail; warnings fail too with --strict."""
+        return self.errors > 0 or (self.strict and self.warnings > 0)
+
+
+def settings_for(root: Path) -> Settings:
+    """The commitlint settings of the checkout under root (config-conventional when skillci.yaml says nothing)."""
+    config = load_config(root)
+    data = config.raw.get("commitlint") or {}
+    source = CONFIG_FILE
+    if not isinstance(data, Mapping):
+        raise BadInput("commitlint must be a mapping", file=source)
+    unknown = sorted(set(data) - {"rules", "ignore_authors"})
+    if unknown:
+        raise BadInput(f"commitlint: unknown key(s) {', '.join(unknown)} (known: rules, ignore_authors)", file=source)
+    authors = data.get("ignore_authors") or []
+    if not isinstance(authors, list) or not all(isinstance(name, str) and name for name in authors):
+        raise BadInput("commitlint.ignore_authors must be a list of author names or emails", file=source)
+    return Settings(
+        rules=rules_from_config({"rules": data.get("rules") or {}}, source=source), ignore_authors=tuple(authors)
+    )
+
+
+def range_messages(root: Path, *, from_ref: str | None, to_ref: str) -> list[Message]:
+    """The commits in from..to (all of to's history without from), newest first, exactly as commitlint reads them.
+
+    A shallow clone that lacks from is deepened, or the command fails: never a silently short range.
+    """
+    from skillci.bench.selection import resolve_base
+
+    if from_ref:
+        resolve_base(root, from_ref, to_ref, names=("--from", "--to"))
+        revisions = f"{from_ref}..{to_ref}"
+    else:
+        if git_output(root, "rev-parse", "--is-shallow-repository").strip() == "true":
+            raise BadInput(
+                "--to without --from lints the whole history, which this shallow clone lacks (fetch-depth: 0)"
+            )
+        revisions = to_ref
+    return log_messages(root, revisions)
+
+
+def log_messages(root: Path, *log_args: str) -> list[Message]:
+    """The commits `git log ARGS` lists, newest first, each message exactly as @commitlint/read hands it over
+    (git's %B plus one newline); empty messages are left out, as commitlint leaves them out."""
+    output = git_output(root, "log", f"--format=%H{_FIELD}%an <%ae>{_FIELD}%B%n{_SEPARATOR}", *log_args)
+    messages = []
+    for record in output.split(_SEPARATOR):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        commit, author, text = record.split(_FIELD, 2)
+        if js_trim(text):
+            messages.append(Message(text=text, hash=commit, author=author))
+    return messages
+
+
+def last_message(root: Path) -> list[Message]:
+    """The message of HEAD."""
+    return log_messages(root, "-1", "HEAD") if _has_head(root) else []
+
+
+def _has_head(root: Path) -> bool:
+    try:
+        git_output(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    except BadInput:
+        raise BadInput("--last: this repository has no commit yet") from None
+    return True
+
+
+def edit_message(path: Path) -> Message:
+    """The message git is about to commit (the commit-msg hook's file), without git's comment lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(
+            "no commit message to lint here (run from the commit-msg hook, or give --edit FILE)", file=str(path)
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read the commit message: {exc}", file=str(path)) from None
+    kept = [line for line in text.split("\n") if not line.startswith("#")]
+    return Message(text="\n".join(kept).rstrip("\n") + "\n")
+
+
+def pr_title_message(event_path: str | None) -> Message:
+    """The pull request's title from the GitHub event payload (GITHUB_EVENT_PATH)."""
+    if not event_path:
+        raise BadInput("--pr-title needs GITHUB_EVENT_PATH (a pull_request event)")
+    try:
+        event: Any = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot read the event payload: {exc}", file=event_path) from None
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    title = pull.get("title") if isinstance(pull, dict) else None
+    if not isinstance(title, str):
+        raise BadInput("--pr-title: the event is not a pull request (no pull_request.title)", file=event_path)
+    return Message(text=title)
+
+
+def lint_messages(messages: Sequence[Message], settings: Settings, *, strict: bool) -> LintRun:
+    """Lint each message with the settings' rules; commits by an ignored author are skipped."""
+    run = LintRun(strict=strict)
+    ignored = {name.lower() for name in settings.ignore_authors}
+    for message in messages:
+        if message.author and _author_ignored(message.author, ignored):
+            run.skipped_authors += 1
+            continue
+        run.results.append((message, lint(message.text, settings.rules)))
+    return run
+
+
+def _author_ignored(author: str, ignored: set[str]) -> bool:
+    name, _, email = author.partition(" <")
+    return bool({name.lower(), email.rstrip(">").lower(), author.lower()} & ignored)
+
+
+def commitlint(
+    *,
+    root: Path,
+    message: str | None = None,
+    edit: Path | None = None,
+    from_ref: str | None = None,
+    to_ref: str | None = None,
+    last: bool = False,
+    pr_title: bool = False,
+    strict: bool = False,
+    output_format: str,
+    verbosity: int = 0,
+    stream: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Lint the chosen messages; exit 1 when one has an error (or, with --strict, a warning)."""
+    chosen = {
+        "--message": message is not None,
+        "--edit": edit is not None,
+        "--from/--to": bool(from_ref or to_ref),
+        "--last": last,
+        "--pr-title": pr_title,
+    }
+    modes = [name for name, on in chosen.items() if on]
+    if len(modes) > 1 and modes != ["--from/--to", "--pr-title"]:  # a pull request: its range and its title
+        raise BadInput(f"choose one of {', '.join(modes)}")
+    settings = settings_for(root)
+    if message is not None:
+        messages = [Message(text=message)]
+    elif edit is not None:
+        messages = [edit_message(edit if edit.is_absolute() else root / edit)]
+    elif from_ref or to_ref:
+        messages = range_messages(root, from_ref=from_ref, to_ref=to_ref or "HEAD")
+        if pr_title:
+            messages.append(pr_title_message(os.environ.get("GITHUB_EVENT_PATH")))
+    elif last:
+        messages = last_message(root)
+    elif pr_title:
+        messages = [pr_title_message(os.environ.get("GITHUB_EVENT_PATH"))]
+    else:
+        source = stdin or sys.stdin
+        if source.isatty():
+            raise BadInput(
+                "nothing to lint: give --message, --edit, --from/--to, --last, --pr-title, or a message on stdin"
+            )
+        messages = [Message(text=source.read())]
+    run = lint_messages(messages, settings, strict=strict)
+    ledger.note_counts({"messages": len(run.results), "errors": run.errors, "warnings": run.warnings})
+    COMMITLINT_REPORTERS[output_format](stream or sys.stdout, verbosity=verbosity).report(run)
+    return ExitCode.CHECK_FAILED if run.failed else ExitCode.OK

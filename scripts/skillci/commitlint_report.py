@@ -1,0 +1,130 @@
+"""commitlint output: its own text layout, JSON, or GitHub annotations with a job summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, ClassVar, TextIO
+
+from skillci import github
+
+if TYPE_CHECKING:
+    from skillci.commands.commitlint import LintRun, Message
+    from skillci.commitlint import LintOutcome
+
+HELP_URL = "https://github.com/conventional-changelog/commitlint/#what-is-commitlint"
+
+
+def header(text: str) -> str:
+    """The first line of a message."""
+    return text.split("\n", 1)[0].rstrip("\r")
+
+
+def _counts(errors: int, warnings: int) -> str:
+    return f"found {errors} problems, {warnings} warnings"
+
+
+def verdict_line(run: LintRun) -> str:
+    """One closing line: how many messages, errors and warnings, and whether that fails."""
+    verdict = "failed" if run.failed else "ok"
+    skipped = f" ({run.skipped_authors} by ignored authors skipped)" if run.skipped_authors else ""
+    count = len(run.results)
+    return (
+        f"skillci commitlint: {verdict} — {count} message{'s' if count != 1 else ''}{skipped}; "
+        f"{run.errors} errors, {run.warnings} warnings{' (strict: warnings fail)' if run.strict else ''}"
+    )
+
+
+class CommitlintReporter:
+    """Formats one lint run onto a stream."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, stream: TextIO | None = None, *, verbosity: int = 0) -> None:
+        self.stream = stream or sys.stdout
+        self.verbosity = verbosity
+
+    def report(self, run: LintRun) -> None:
+        """Write the outcome."""
+        raise NotImplementedError
+
+
+class TextCommitlintReporter(CommitlintReporter):
+    """commitlint's layout: `⧗ input:`, `✖ … [rule]`, `⚠ … [rule]`, a count line and a help link per message."""
+
+    name = "text"
+
+    def report(self, run: LintRun) -> None:
+        for message, outcome in run.results:
+            self.message(message, outcome)
+        self.stream.write(verdict_line(run) + "\n")
+
+    def message(self, message: Message, outcome: LintOutcome) -> None:
+        """One message's block, as commitlint prints it (nothing for a clean message unless -v)."""
+        problems = [*outcome.errors, *outcome.warnings]
+        if not problems and self.verbosity <= 0:
+            return
+        shown = message.text.rstrip("\n") if outcome.errors else header(message.text)
+        out = self.stream
+        out.write(f"⧗   input: {shown}\n")
+        for problem in outcome.errors:
+            out.write(f"✖   {problem.message} [{problem.rule}]\n")
+        for problem in outcome.warnings:
+            out.write(f"⚠   {problem.message} [{problem.rule}]\n")
+        sign = "✖" if outcome.errors else ("⚠" if outcome.warnings else "✔")
+        out.write(f"\n{sign}   {_counts(len(outcome.errors), len(outcome.warnings))}\n")
+        if problems:
+            out.write(f"ⓘ   Get help: {HELP_URL}\n")
+        out.write("\n")
+
+
+class JsonCommitlintReporter(CommitlintReporter):
+    """`{"results": [{"hash", "header", "valid", "errors": [rule], "warnings": [rule]}]}`."""
+
+    name = "json"
+
+    def report(self, run: LintRun) -> None:
+        results = [
+            {
+                "hash": message.hash,
+                "header": header(message.text),
+                "valid": outcome.valid,
+                "errors": [problem.rule for problem in outcome.errors],
+                "warnings": [problem.rule for problem in outcome.warnings],
+            }
+            for message, outcome in run.results
+        ]
+        self.stream.write(json.dumps({"results": results}, indent=2, ensure_ascii=False) + "\n")
+
+
+class GithubCommitlintReporter(TextCommitlintReporter):
+    """The text layout, an annotation per problem, and a job summary table of the messages with problems."""
+
+    name = "github"
+
+    def report(self, run: LintRun) -> None:
+        super().report(run)
+        rows = []
+        for message, outcome in run.results:
+            where = f"{message.hash[:12]} " if message.hash else ""
+            for level, problems in (("error", outcome.errors), ("warning", outcome.warnings)):
+                for problem in problems:
+                    title = f"commitlint [{problem.rule}]"
+                    self.stream.write(
+                        github.message(level, f"{where}{header(message.text)}: {problem.message}", title=title) + "\n"
+                    )
+                    icon = "❌" if level == "error" else "⚠️"
+                    commit = f"`{message.hash[:12]}`" if message.hash else "—"
+                    rows.append(
+                        f"| {icon} | {commit} | {github.cell(header(message.text))} | `{problem.rule}` | {github.cell(problem.message)} |"
+                    )
+        lines = [f"## skillci commitlint: {'failed' if run.failed else 'ok'}", "", verdict_line(run), ""]
+        if rows:
+            lines += ["| | commit | header | rule | problem |", "|---|---|---|---|---|", *rows]
+        github.write_step_summary("\n".join(lines) + "\n")
+        github.write_outputs({"errors": run.errors, "warnings": run.warnings, "messages": len(run.results)})
+
+
+COMMITLINT_REPORTERS: dict[str, type[CommitlintReporter]] = {
+    reporter.name: reporter for reporter in (TextCommitlintReporter, JsonCommitlintReporter, GithubCommitlintReporter)
+}

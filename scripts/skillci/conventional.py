@@ -1,0 +1,251 @@
+"""Conventional-commit parsing exactly as `@commitlint/parse` does it with config-conventional.
+
+The reference is conventional-commits-parser 6 with the parser options of
+conventional-changelog-conventionalcommits (over conventional-changelog-angular's, and
+commitlint's `fieldPattern: null`). JavaScript regular expressions differ from Python's in
+`\\s`, `\\w`, `.`, `$` and case folding, so every pattern here spells those out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: ECMAScript WhiteSpace and LineTerminator: what JS `\s` and `String.prototype.trim` use.
+JS_WS_CHARS = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+#: JS `\s` as a Python character class body.
+JS_S = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+#: JS `.` (no `s` flag) as a Python character class.
+JS_DOT = "[^\\n\\r\\u2028\\u2029]"
+#: JS `\w` (no `u` flag).
+JS_W = "[A-Za-z0-9_]"
+
+_FLAGS = re.ASCII
+_FLAGS_I = re.ASCII | re.IGNORECASE
+
+HEADER_PATTERN = re.compile(rf"^({JS_W}*)(?:\(({JS_DOT}*)\))?!?: ({JS_DOT}*)\Z", _FLAGS)
+BREAKING_HEADER_PATTERN = re.compile(rf"^({JS_W}*)(?:\(({JS_DOT}*)\))?!: ({JS_DOT}*)\Z", _FLAGS)
+NOTE_KEYWORDS = ("BREAKING CHANGE", "BREAKING-CHANGE")
+NOTES_PATTERN = re.compile(rf"^[{JS_S}|*]*(BREAKING CHANGE|BREAKING-CHANGE)[:{JS_S}]+({JS_DOT}*)", _FLAGS_I)
+REVERT_PATTERN = re.compile(
+    rf'^(?:Revert|revert:)[{JS_S}]"?([\s\S]+?)"?[{JS_S}]*This reverts commit ({JS_W}*)\.', _FLAGS_I
+)
+ISSUE_PREFIXES = ("#",)
+REFERENCE_ACTIONS = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
+_ACTIONS = "|".join(REFERENCE_ACTIONS)
+_REFERENCES = re.compile(rf"({_ACTIONS})(?:[{JS_S}]+({JS_DOT}*?))(?=(?:{_ACTIONS})|\Z)", _FLAGS_I)
+_ANYTHING = re.compile(rf"()({JS_DOT}+)", _FLAGS_I)
+_REFERENCE_PARTS = re.compile(
+    rf"(?:{JS_DOT}*?)??[{JS_S}]*([A-Za-z0-9_\-./]*?)??(#)([A-Za-z0-9_-]+)(?=[{JS_S}]|\Z|[,;)\]])", _FLAGS_I
+)
+_URL = re.compile(r"\b(?:https?)://(?:www\.)?([-a-zA-Z0-9@:%_+.~#?&/=])+\b", _FLAGS)
+_GPG = re.compile(rf"^[{JS_S}]*gpg:", _FLAGS)
+_LINE_SPLIT = re.compile(r"\r?\n")
+
+
+def js_trim(text: str) -> str:
+    """`String.prototype.trim`."""
+    return text.strip(JS_WS_CHARS)
+
+
+def js_trim_start(text: str) -> str:
+    """`String.prototype.trimStart`."""
+    return text.lstrip(JS_WS_CHARS)
+
+
+def js_trim_end(text: str) -> str:
+    """`String.prototype.trimEnd`."""
+    return text.rstrip(JS_WS_CHARS)
+
+
+def js_len(text: str) -> int:
+    """A JavaScript string's `length`: UTF-16 code units."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def split_lines(text: str) -> list[str]:
+    """`text.split(/\\r?\\n/)`."""
+    return _LINE_SPLIT.split(text)
+
+
+def trim_newlines(text: str) -> str:
+    """conventional-commits-parser's `trimNewLines`: strip leading and trailing CR/LF."""
+    return text.strip("\r\n")
+
+
+def _append(src: str | None, line: str | None) -> str:
+    return f"{src}\n{line or ''}" if src else line or ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footer note: BREAKING CHANGE or BREAKING-CHANGE and its text."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An issue reference as conventional-commits-parser finds it."""
+
+    action: str | None
+    raw: str
+    prefix: str
+    issue: str
+
+
+@dataclass(frozen=True)
+class ParsedCommit:
+    """A commit message parsed as commitlint parses it."""
+
+    raw: str
+    header: str | None
+    type: str | None
+    scope: str | None
+    subject: str | None
+    body: str | None
+    footer: str | None
+    notes: tuple[Note, ...]
+    references: tuple[str, ...]
+    breaking: bool
+    revert: bool
+    merge: str | None
+
+
+@dataclass
+class _Note:
+    title: str
+    text: str
+
+
+@dataclass
+class _State:
+    lines: list[str]
+    index: int = 0
+    header: str | None = None
+    body: str | None = None
+    footer: str | None = None
+    notes: list[_Note] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+    def available(self) -> bool:
+        return self.index < len(self.lines)
+
+    def current(self) -> str:
+        return self.lines[self.index]
+
+
+def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]:
+    if _URL.search(sentence):
+        return []
+    return [
+        Reference(action=action, raw=match.group(0), prefix=match.group(2), issue=match.group(3))
+        for match in _REFERENCE_PARTS.finditer(sentence)
+    ]
+
+
+def parse_references(text: str) -> list[Reference]:
+    """conventional-commits-parser's `parseReferences` of one line."""
+    regex = _REFERENCES if _REFERENCES.search(text) else _ANYTHING
+    found: list[Reference] = []
+    for match in regex.finditer(text):
+        found.extend(_parse_reference_parts(match.group(2) or "", match.group(1) or None))
+    return found
+
+
+def _parse_notes(state: _State) -> bool:
+    if not state.available():
+        return False
+    match = NOTES_PATTERN.match(state.current())
+    if not match:
+        return False
+    note = _Note(title=match.group(1), text=match.group(2))
+    state.notes.append(note)
+    state.footer = _append(state.footer, state.current())
+    state.index += 1
+    while state.available():
+        if _parse_notes(state):
+            return True
+        references = parse_references(state.current())
+        if references:
+            state.references.extend(references)
+        else:
+            note.text = _append(note.text, state.current())
+        state.footer = _append(state.footer, state.current())
+        state.index += 1
+        if references:
+            break
+    return True
+
+
+def _parse_body_and_footer(state: _State, is_body: bool) -> bool:
+    if not state.available():
+        return is_body
+    references = parse_references(state.current())
+    still_body = not references and is_body
+    if still_body:
+        state.body = _append(state.body, state.current())
+    else:
+        state.references.extend(references)
+        state.footer = _append(state.footer, state.current())
+    state.index += 1
+    return still_body
+
+
+def _group(match: re.Match[str] | None, index: int) -> str | None:
+    if match is None:
+        return None
+    return match.group(index) or None
+
+
+def parse_commit(message: str) -> ParsedCommit:
+    """Parse a commit message as `@commitlint/parse` with config-conventional does."""
+    if not js_trim(message):
+        return ParsedCommit(message, None, None, None, None, None, None, (), (), False, False, None)
+    lines = [line for line in split_lines(trim_newlines(message)) if not _GPG.match(line)]
+    state = _State(lines=lines)
+    header = state.lines[0] if state.lines else None
+    state.index = 1 if state.lines else 0
+    match: re.Match[str] | None = None
+    if header:
+        match = BREAKING_HEADER_PATTERN.match(header) or HEADER_PATTERN.match(header)
+        state.header = header
+        state.references = parse_references(header)
+    is_body = True
+    while state.available():
+        if _parse_notes(state):
+            is_body = False
+        if not _parse_body_and_footer(state, is_body):
+            is_body = False
+    if not state.notes and state.header:
+        breaking = BREAKING_HEADER_PATTERN.match(state.header)
+        if breaking:
+            state.notes.append(_Note(title="BREAKING CHANGE", text=breaking.group(3)))
+    body = trim_newlines(state.body) if state.body else state.body
+    footer = trim_newlines(state.footer) if state.footer else state.footer
+    seen: set[str] = set()
+    references: list[str] = []
+    for ref in state.references:
+        uid = f"{ref.action} {ref.raw}".lower()
+        if uid not in seen:
+            seen.add(uid)
+            references.append(ref.prefix + ref.issue)
+    notes = tuple(Note(title=note.title, text=trim_newlines(note.text)) for note in state.notes)
+    return ParsedCommit(
+        raw=message,
+        header=state.header,
+        type=_group(match, 1),
+        scope=_group(match, 2),
+        subject=_group(match, 3),
+        body=body,
+        footer=footer,
+        notes=notes,
+        references=tuple(references),
+        breaking=bool(notes) or bool(state.header and BREAKING_HEADER_PATTERN.match(state.header)),
+        revert=REVERT_PATTERN.match(message) is not None,
+        merge=None,
+    )

@@ -1,0 +1,2 @@
+// The reference configuration of the parity test: exactly config-conventional.
+export default { extends: ["@commitlint/config-conventional"] };

@@ -1,0 +1,137 @@
+"""The reference side of the commitlint parity test: real commits, `@commitlint/cli` on them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers import DATA, REPO_ROOT
+
+COMMITLINT_DATA = DATA / "commitlint"
+CORPUS = COMMITLINT_DATA / "corpus.json"
+CONFIG = COMMITLINT_DATA / "commitlint.config.mjs"
+RULES_CONFIG = COMMITLINT_DATA / "commitlint.rules.config.mjs"
+#: Rule sets that exercise every rule of @commitlint/rules, both conditions.
+RULE_FILES = (COMMITLINT_DATA / "rules-always.json", COMMITLINT_DATA / "rules-never.json")
+FORMATTER = COMMITLINT_DATA / "json-format.mjs"
+CLI = REPO_ROOT / "node_modules" / "@commitlint" / "cli" / "cli.js"
+#: What git-raw-commits (used by @commitlint/read) puts after each `%B`.
+SCISSOR = "------------------------ >8 ------------------------"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One commit's verdict: validity and the failing rules (name, message) by level."""
+
+    valid: bool
+    errors: tuple[tuple[str, str], ...]
+    warnings: tuple[tuple[str, str], ...]
+
+
+def require_commitlint() -> tuple[str, Path]:
+    """node and the installed @commitlint/cli, or an assertion telling to run npm ci."""
+    node = shutil.which("node")
+    assert node is not None, "node is not installed: the commitlint parity test needs node and npm (then: npm ci)"
+    assert CLI.is_file(), f"{CLI.relative_to(REPO_ROOT)} is missing: run npm ci at the repository root"
+    return node, CLI
+
+
+def load_corpus() -> list[dict[str, str]]:
+    """The corpus: [{id, message}]."""
+    data: list[dict[str, str]] = json.loads(CORPUS.read_text(encoding="utf-8"))
+    return data
+
+
+def _git(repo: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    result = subprocess.run(["git", *args], cwd=repo, input=input_bytes, capture_output=True, env=env, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+    return result.stdout
+
+
+def build_repository(repo: Path, messages: list[str]) -> tuple[str, list[str]]:
+    """A git repository with one root commit then one empty commit per message; (root, hashes)."""
+    repo.mkdir(parents=True, exist_ok=True)
+    _git(repo, "init", "-q", "-b", "main")
+    for key, value in (
+        ("user.name", "Parity Test"),
+        ("user.email", "parity@example.invalid"),
+        ("commit.gpgsign", "false"),
+    ):
+        _git(repo, "config", key, value)
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "chore: root")
+    root = _git(repo, "rev-parse", "HEAD").decode().strip()
+    hashes: list[str] = []
+    message_file = repo.parent / f"{repo.name}.msg"
+    for message in messages:
+        message_file.write_bytes(message.encode("utf-8"))
+        _git(
+            repo,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--allow-empty-message",
+            "--no-verify",
+            "--cleanup=verbatim",
+            "-F",
+            str(message_file),
+        )
+        hashes.append(_git(repo, "rev-parse", "HEAD").decode().strip())
+    return root, hashes
+
+
+def read_messages(repo: Path, base: str) -> list[tuple[str, str]]:
+    """(hash, message) newest first, each message exactly as @commitlint/read hands it to lint."""
+    hashes = _git(repo, "log", "--format=%H", f"{base}..HEAD").decode().split()
+    raw = _git(repo, "log", f"--format=%B%n{SCISSOR}", f"{base}..HEAD").decode("utf-8")
+    chunks = raw.split(f"{SCISSOR}\n")
+    if chunks and chunks[-1] == "":
+        chunks.pop()
+    assert len(chunks) == len(hashes), (len(chunks), len(hashes))
+    return list(zip(hashes, chunks, strict=True))
+
+
+def run_commitlint(repo: Path, base: str, rules_file: Path | None = None) -> list[Verdict]:
+    """@commitlint/cli's verdicts on base..HEAD, newest first, empty messages left out as it does."""
+    node, cli = require_commitlint()
+    config = CONFIG if rules_file is None else RULES_CONFIG
+    out = repo.parent / f"{repo.name}.commitlint.json"
+    out.unlink(missing_ok=True)
+    env = {**os.environ, "COMMITLINT_RULES": str(rules_file or ""), "COMMITLINT_JSON_OUT": str(out)}
+    result = subprocess.run(
+        [
+            node,
+            str(cli),
+            "--config",
+            str(config),
+            "--format",
+            str(FORMATTER),
+            "--cwd",
+            str(repo),
+            "--from",
+            base,
+            "--to",
+            "HEAD",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.is_file(), f"commitlint wrote no results (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
+    data: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
+    return [
+        Verdict(
+            valid=bool(item["valid"]),
+            errors=tuple((p["name"], p["message"]) for p in item["errors"]),
+            warnings=tuple((p["name"], p["message"]) for p in item["warnings"]),
+        )
+        for item in data
+    ]
