@@ -94,12 +94,22 @@ CASES = frozenset(
 )
 
 
+#: Characters outside the Basic Multilingual Plane: one char in Python, two UTF-16 units in JavaScript.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+#: UTF-16 surrogate units, which only a string of units holds.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _to_u16(text: str) -> str:
+    if text.isascii() or not _ASTRAL.search(text):
+        return text  # in the BMP every character is one UTF-16 unit of the same value
     data = text.encode("utf-16-le", "surrogatepass")
     return "".join(chr(int.from_bytes(data[i : i + 2], "little")) for i in range(0, len(data), 2))
 
 
 def _from_u16(units: str) -> str:
+    if units.isascii() or not _SURROGATE.search(units):
+        return units
     return b"".join(ord(u).to_bytes(2, "little") for u in units).decode("utf-16-le", "surrogatepass")
 
 
@@ -165,6 +175,8 @@ _DEBURRED = [_deburr_char(chr(code)) for code in range(192, 384)]
 
 
 def _deburr(units: str) -> str:
+    if units.isascii():
+        return units  # nothing to deburr below 192, and no combining marks
     out: list[str] = []
     for unit in units:
         code = ord(unit)

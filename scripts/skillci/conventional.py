@@ -63,6 +63,8 @@ def js_trim_end(text: str) -> str:
 
 def js_len(text: str) -> int:
     """A JavaScript string's `length`: UTF-16 code units."""
+    if text.isascii():
+        return len(text)
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
@@ -140,8 +142,8 @@ class _State:
 
 
 def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]:
-    if _URL.search(sentence):
-        return []
+    if not any(prefix in sentence for prefix in ISSUE_PREFIXES) or _URL.search(sentence):
+        return []  # every reference holds an issue prefix; the regex below is slow on long lines without one
     return [
         Reference(action=action, raw=match.group(0), prefix=match.group(2), issue=match.group(3))
         for match in _REFERENCE_PARTS.finditer(sentence)
