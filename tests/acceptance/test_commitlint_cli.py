@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -45,8 +46,14 @@ def test_a_message_is_linted_with_commitlints_output(repo: Path) -> None:
     assert bad.code == 1
     # Line for line what @commitlint/cli prints for the same message, then skillci's verdict line.
     node, cli = require_commitlint()
+    plain = {**os.environ, "FORCE_COLOR": "0"}  # commitlint colours its output under CI=true
     reference = subprocess.run(
-        [node, str(cli), "--config", str(CONFIG)], input=f"{BAD}\n", capture_output=True, text=True, check=False
+        [node, str(cli), "--config", str(CONFIG)],
+        input=f"{BAD}\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        env=plain,
     )
     assert reference.returncode == 1
     assert bad.stdout.splitlines()[:-1] == reference.stdout.splitlines()
