@@ -49,9 +49,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from measuring import Run, failed, load_average, run_child, stats
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,7 +66,6 @@ STATES = ("PLAN", "VERIFY")
 GOAL_SPEEDUP = 1.8
 GOAL_CACHED_SHARE = 0.95
 GOAL_WARM_SPEEDUP = 10.0
-MB = 1_000_000
 
 AGENT_SOURCE = """\
 \"\"\"A trivial agent for benchmarks/bench.py: echoes its case through the skillci benchmark protocol.
@@ -175,72 +175,23 @@ def skillci(*args: str) -> list[str]:
     return [sys.executable, "-m", "skillci", *args]
 
 
-@dataclass
-class Run:
-    seconds: float
-    cpu_s: float
-    rss_bytes: int
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_child(argv: list[str]) -> Run:
-    """Run argv once: wall-clock seconds, CPU seconds and peak RSS of the child and the agents it ran, output.
-
-    The rusage that `os.wait4` returns covers the child and every descendant it waited for: CPU time is
-    added up (skillci plus its agents), the maximum resident set size is the largest of them (skillci's).
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-        rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        out.seek(0)
-        err.seek(0)
-        return Run(
-            seconds,
-            usage.ru_utime + usage.ru_stime,
-            rss,
-            child.returncode,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-        )
-
-
-def _fail(what: str, run: Run) -> SystemExit:
-    return SystemExit(f"benchmark: {what} failed (exit {run.returncode})\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
-
-
 def check_bench(run: Run, *, skills: int, cases: int, cached: bool | None) -> dict[str, Any]:
     """The bench run's JSON, after checking it benchmarked every skill and every case passed."""
     try:
         payload: Any = json.loads(run.stdout)
     except json.JSONDecodeError:
-        raise _fail("skillci bench (no JSON on stdout)", run) from None
+        raise failed("skillci bench (no JSON on stdout)", run) from None
     if not isinstance(payload, dict):
-        raise _fail("skillci bench (the JSON is not an object)", run)
+        raise failed("skillci bench (the JSON is not an object)", run)
     results = payload.get("results")
     if run.returncode != 0 or not isinstance(results, list) or len(results) != skills:
-        raise _fail(f"skillci bench (expected {skills} results)", run)
-    failed = [r["skill_id"] for r in results if r["cases_passed"] != cases or r["cases_total"] != cases]
-    if failed:
-        raise _fail(f"skillci bench ({len(failed)} skills did not pass all {cases} cases: {failed[:3]})", run)
+        raise failed(f"skillci bench (expected {skills} results)", run)
+    short = [r["skill_id"] for r in results if r["cases_passed"] != cases or r["cases_total"] != cases]
+    if short:
+        raise failed(f"skillci bench ({len(short)} skills did not pass all {cases} cases: {short[:3]})", run)
     if cached is not None and any(r["cached"] != cached for r in results):
-        raise _fail(f"skillci bench (expected every result cached={cached})", run)
+        raise failed(f"skillci bench (expected every result cached={cached})", run)
     return payload
-
-
-def stats(runs: list[Run]) -> dict[str, float]:
-    seconds = [run.seconds for run in runs]
-    return {
-        "best_s": min(seconds),
-        "median_s": statistics.median(seconds),
-        "cpu_s": statistics.median(run.cpu_s for run in runs),
-        "peak_rss_mb": max(run.rss_bytes for run in runs) / MB,
-    }
 
 
 def _cpu(who: int) -> float:
@@ -329,10 +280,6 @@ def machine() -> dict[str, object]:
     }
 
 
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="skillci-bench-"))
     root = tmp / "repo"
@@ -352,7 +299,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         checked = run_child(skillci("validate", "--root", str(root), "--format", "json"))
         report = json.loads(checked.stdout or "{}")
         if checked.returncode != 0 or report.get("errors") != 0:
-            raise _fail("skillci validate of the generated registry", checked)
+            raise failed("skillci validate of the generated registry", checked)
 
         base = ["bench", "--all", "--root", str(root), "--format", "json"]
         caches = iter(range(1_000_000))
@@ -396,7 +343,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 leftover.unlink()
             synced = run_child(skillci("sync", "--migrate", "--root", str(root), "--format", "json"))
             if synced.returncode != 0:
-                raise _fail("skillci sync", synced)
+                raise failed("skillci sync", synced)
             run = run_child(skillci(*base, "--no-cache", "--jobs", "2"))
             check_bench(run, skills=args.skills, cases=args.cases, cached=False)
             counts.append(store_counts(database))

@@ -32,14 +32,14 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from measuring import Run, failed, load_average, run_child, stats
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "commitlint"
@@ -49,7 +49,6 @@ FORMATTER = DATA / "json-format.mjs"
 CLI = REPO / "node_modules" / "@commitlint" / "cli" / "cli.js"
 GOAL_SPEEDUP = 5.0
 SINGLE_MESSAGE = "feat: x"
-MB = 1_000_000
 
 
 # --------------------------------------------------------------------------- the repository
@@ -94,53 +93,6 @@ def build_repository(repo: Path, messages: list[str]) -> str:
 # --------------------------------------------------------------------------- measuring
 
 
-@dataclass
-class Run:
-    seconds: float
-    cpu_s: float
-    rss_bytes: int
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run_child(argv: list[str], *, stdin: bytes = b"", env: dict[str, str] | None = None) -> Run:
-    """Run argv once: wall-clock seconds, CPU seconds and peak RSS of the child and its descendants, output."""
-    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        given.write(stdin)
-        given.seek(0)
-        started = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=REPO, stdin=given, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-        rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        out.seek(0)
-        err.seek(0)
-        return Run(
-            seconds,
-            usage.ru_utime + usage.ru_stime,
-            rss,
-            child.returncode,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-        )
-
-
-def _fail(what: str, run: Run) -> SystemExit:
-    return SystemExit(f"benchmark: {what} failed (exit {run.returncode})\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
-
-
-def stats(runs: list[Run]) -> dict[str, float]:
-    seconds = [run.seconds for run in runs]
-    return {
-        "best_s": min(seconds),
-        "median_s": statistics.median(seconds),
-        "cpu_s": statistics.median(run.cpu_s for run in runs),
-        "peak_rss_mb": max(run.rss_bytes for run in runs) / MB,
-    }
-
-
 class Tools:
     """The two command lines, and the checks of what each run printed."""
 
@@ -168,27 +120,27 @@ class Tools:
 
     def run_skillci(self, args: list[str], *, expect_results: int) -> tuple[Run, int]:
         """One skillci run, checked; (run, invalid results)."""
-        run = run_child(self.skillci(*args), env=self.env)
+        run = run_child(self.skillci(*args), cwd=REPO, env=self.env)
         try:
             results = json.loads(run.stdout)["results"]
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise _fail("skillci commitlint (no JSON results on stdout)", run) from None
+            raise failed("skillci commitlint (no JSON results on stdout)", run) from None
         bad = sum(1 for result in results if not result["valid"])
         if run.returncode != (1 if bad else 0) or len(results) != expect_results:
-            raise _fail(f"skillci commitlint (expected {expect_results} results, exit 1 if any is invalid)", run)
+            raise failed(f"skillci commitlint (expected {expect_results} results, exit 1 if any is invalid)", run)
         return run, bad
 
     def run_commitlint(self, args: list[str], *, stdin: bytes = b"", expect_results: int) -> tuple[Run, int]:
         """One @commitlint/cli run, checked; (run, invalid results)."""
         self.out.unlink(missing_ok=True)
-        run = run_child(self.commitlint(*args), stdin=stdin, env=self.env)
+        run = run_child(self.commitlint(*args), stdin=stdin, cwd=REPO, env=self.env)
         try:
             results = json.loads(self.out.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
-            raise _fail("@commitlint/cli (no JSON results written)", run) from None
+            raise failed("@commitlint/cli (no JSON results written)", run) from None
         bad = sum(1 for result in results if not result["valid"])
         if run.returncode != (1 if bad else 0) or len(results) != expect_results:
-            raise _fail(f"@commitlint/cli (expected {expect_results} results, exit 1 if any is invalid)", run)
+            raise failed(f"@commitlint/cli (expected {expect_results} results, exit 1 if any is invalid)", run)
         return run, bad
 
 
@@ -245,10 +197,6 @@ def machine(node: str) -> dict[str, object]:
         "@commitlint/config-conventional": json.loads(conventional.read_text(encoding="utf-8"))["version"],
         "git": _version(["git", "--version"]),
     }
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
