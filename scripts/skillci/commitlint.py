@@ -7,12 +7,13 @@ every verdict to the npm packages' own on a corpus of real commits.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from skillci.conventional import (
     JS_DOT,
@@ -37,8 +38,7 @@ class RuleSetting:
     value: Any = None
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One failed rule with commitlint's message for it."""
 
     rule: str
@@ -46,8 +46,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
-class LintOutcome:
+class LintOutcome(NamedTuple):
     """The verdict on one message."""
 
     input: str
@@ -171,17 +170,21 @@ def _deburr_char(char: str) -> str:
     return "".join(_DEBURR_MAP.get(c, c) for c in unicodedata.normalize("NFD", char) if not _combining(ord(c)))
 
 
-_DEBURRED = [_deburr_char(chr(code)) for code in range(192, 384)]
+@functools.cache
+def _deburred() -> list[str]:
+    """Latin-1 Supplement and Latin Extended-A, deburred (built on first use: most messages are ASCII)."""
+    return [_deburr_char(chr(code)) for code in range(192, 384)]
 
 
 def _deburr(units: str) -> str:
     if units.isascii():
         return units  # nothing to deburr below 192, and no combining marks
     out: list[str] = []
+    table = _deburred()
     for unit in units:
         code = ord(unit)
         if 192 <= code <= 383:
-            out.append(_DEBURRED[code - 192])
+            out.append(table[code - 192])
         elif not _combining(code):
             out.append(unit)
     return "".join(out)
@@ -211,28 +214,35 @@ _RE_OPT_MOD = f"{_RS_MODIFIER}?"
 _RS_OPT_JOIN = f"(?:\\u200d(?:[^\\ud800-\\udfff]|{_RS_REGIONAL}|{_RS_SURR_PAIR}){_RS_OPT_VAR}{_RE_OPT_MOD})*"
 _RS_SEQ = _RS_OPT_VAR + _RE_OPT_MOD + _RS_OPT_JOIN
 _RS_EMOJI = f"(?:[\\u2700-\\u27bf]|{_RS_REGIONAL}|{_RS_SURR_PAIR}){_RS_SEQ}"
-_UNICODE_WORD = re.compile(
-    "|".join(
-        [
-            f"{_RS_UPPER}?{_RS_LOWER}+{_RS_OPT_CONTR_LOWER}(?={_RS_BREAK}|{_RS_UPPER}|\\Z)",
-            f"{_RS_MISC_UPPER}+{_RS_OPT_CONTR_UPPER}(?={_RS_BREAK}|{_RS_UPPER}{_RS_MISC_LOWER}|\\Z)",
-            f"{_RS_UPPER}?{_RS_MISC_LOWER}+{_RS_OPT_CONTR_LOWER}",
-            f"{_RS_UPPER}+{_RS_OPT_CONTR_UPPER}",
-            "\\d*(?:1ST|2ND|3RD|(?![123])\\dTH)(?=\\b|[a-z_])",
-            "\\d*(?:1st|2nd|3rd|(?![123])\\dth)(?=\\b|[A-Z_])",
-            "\\d+",
-            _RS_EMOJI,
-        ]
-    ),
-    re.ASCII,
-)
+
+
+@functools.cache
+def _unicode_word() -> re.Pattern[str]:
+    """es-toolkit's word regex (compiled on first use: plain ASCII words take the cheap pattern)."""
+    return re.compile(
+        "|".join(
+            [
+                f"{_RS_UPPER}?{_RS_LOWER}+{_RS_OPT_CONTR_LOWER}(?={_RS_BREAK}|{_RS_UPPER}|\\Z)",
+                f"{_RS_MISC_UPPER}+{_RS_OPT_CONTR_UPPER}(?={_RS_BREAK}|{_RS_UPPER}{_RS_MISC_LOWER}|\\Z)",
+                f"{_RS_UPPER}?{_RS_MISC_LOWER}+{_RS_OPT_CONTR_LOWER}",
+                f"{_RS_UPPER}+{_RS_OPT_CONTR_UPPER}",
+                "\\d*(?:1ST|2ND|3RD|(?![123])\\dTH)(?=\\b|[a-z_])",
+                "\\d*(?:1st|2nd|3rd|(?![123])\\dth)(?=\\b|[A-Z_])",
+                "\\d+",
+                _RS_EMOJI,
+            ]
+        ),
+        re.ASCII,
+    )
+
+
 _HAS_UNICODE_WORD = re.compile("[a-z][A-Z]|[A-Z]{2}[a-z]|[0-9][a-zA-Z]|[a-zA-Z][0-9]|[^a-zA-Z0-9 ]")
 _ASCII_WORD = re.compile("[^\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]+")
 
 
 def _words(units: str) -> list[str]:
     units = units.replace("'", "").replace("\u2019", "")
-    pattern = _UNICODE_WORD if _HAS_UNICODE_WORD.search(units) else _ASCII_WORD
+    pattern = _unicode_word() if _HAS_UNICODE_WORD.search(units) else _ASCII_WORD
     return [match.group(0) for match in pattern.finditer(units)]
 
 
@@ -284,9 +294,18 @@ _QUOTED = re.compile(f"`{JS_DOT}*?`|\"{JS_DOT}*?\"|'{JS_DOT}*?'")
 _STARTS_WITH_DIGIT = re.compile("^[0-9]")
 
 
+#: Cases whose transformation upper-cases a leading ASCII letter (the first word starts at the first character).
+_UPPERS_FIRST_LETTER = frozenset(
+    {"sentence-case", "sentencecase", "start-case", "pascal-case", "upper-case", "uppercase"}
+)
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
 def ensure_case(raw: str, target: str) -> bool:
     """`@commitlint/ensure`'s case check: quoted parts removed, digits and empty pass."""
-    text = js_trim(_QUOTED.sub("", raw))
+    text = js_trim(_QUOTED.sub("", raw) if ("`" in raw or '"' in raw or "'" in raw) else raw)
+    if text[:1] in _ASCII_LOWER and target in _UPPERS_FIRST_LETTER:
+        return False  # the transformed text starts with that letter upper-cased, so it differs from the text
     transformed = to_case(text, target)
     if transformed == "" or _STARTS_WITH_DIGIT.match(transformed):
         return True
@@ -319,11 +338,20 @@ _SEMVER = re.compile(
 )
 
 
+_CHORE_PREFIX = re.compile("^chore(\\([^)]+\\))?:")
+_SKIP_CI_BRACKETS = re.compile(f"\\[(skip|ci)(-|[{JS_S}])(ci|skip)\\]", re.I | re.ASCII)
+_SKIP_CI_PARENS = re.compile(f"\\((skip|ci)(-|[{JS_S}])(ci|skip)\\)", re.I | re.ASCII)
+#: A release commit's first line holds a digit (its version); anything else is not one.
+_HAS_DIGIT = re.compile("[0-9]")
+
+
 def _is_semver(message: str) -> bool:
     first = message.split("\n", 1)[0]
-    stripped = re.sub("^chore(\\([^)]+\\))?:", "", first, count=1)
-    stripped = re.sub(f"\\[(skip|ci)(-|[{JS_S}])(ci|skip)\\]", "", stripped, count=1, flags=re.I | re.ASCII)
-    stripped = re.sub(f"\\((skip|ci)(-|[{JS_S}])(ci|skip)\\)", "", stripped, count=1, flags=re.I | re.ASCII)
+    if not _HAS_DIGIT.search(first):
+        return False
+    stripped = _CHORE_PREFIX.sub("", first, count=1)
+    stripped = _SKIP_CI_BRACKETS.sub("", stripped, count=1)
+    stripped = _SKIP_CI_PARENS.sub("", stripped, count=1)
     return _semver_valid(js_trim(stripped))
 
 
@@ -345,9 +373,13 @@ _WILDCARDS: tuple[re.Pattern[str], ...] = (
 )
 
 
+#: The wildcards as one alternation: it matches exactly when one of them does (none holds a back-reference).
+_ANY_WILDCARD = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in _WILDCARDS))
+
+
 def is_ignored(message: str) -> bool:
     """commitlint's default ignores (`@commitlint/is-ignored` wildcards)."""
-    return _is_semver(message) or any(pattern.search(message) for pattern in _WILDCARDS)
+    return _is_semver(message) or _ANY_WILDCARD.search(message) is not None
 
 
 # ---------------------------------------------------------------- rules
@@ -360,7 +392,11 @@ def _msg(*parts: str | None) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _checks(value: Any) -> list[tuple[str, str]]:
+def _checks(value: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return _plain_checks(tuple(value))
+    if isinstance(value, str):
+        return _plain_checks((value,))
     items = value if isinstance(value, list | tuple) else [value]
     checks: list[tuple[str, str]] = []
     for item in items:
@@ -368,7 +404,12 @@ def _checks(value: Any) -> list[tuple[str, str]]:
             checks.append(("always", item))
         else:
             checks.append((str(item.get("when", "always")), str(item["case"])))
-    return checks
+    return tuple(checks)
+
+
+@functools.cache
+def _plain_checks(cases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(("always", case) for case in cases)
 
 
 def _case_rule(subject: str, text: str | None, when: str, value: Any) -> RuleResult:
@@ -376,6 +417,8 @@ def _case_rule(subject: str, text: str | None, when: str, value: Any) -> RuleRes
     result = any(
         (not ensure_case(text or "", case)) if w == "never" else ensure_case(text or "", case) for w, case in checks
     )
+    if result != (when == "never"):
+        return True, ""  # the message is only wanted when the rule fails
     listed = ", ".join(case for _, case in checks)
     return (not result if when == "never" else result), _msg(
         f"{subject} must", "not" if when == "never" else None, f"be {listed}"
@@ -391,7 +434,9 @@ def _body_case(parsed: ParsedCommit, when: str, value: Any) -> RuleResult:
 def _empty_rule(subject: str, text: str | None, when: str) -> RuleResult:
     negated = when == "never"
     not_empty = bool(text)
-    return (not_empty if negated else not not_empty), _msg(subject, "may not" if negated else "must", "be empty")
+    if not_empty == negated:
+        return True, ""
+    return False, _msg(subject, "may not" if negated else "must", "be empty")
 
 
 def _full_stop(subject: str, text: str | None, when: str, value: Any) -> RuleResult:
@@ -400,9 +445,9 @@ def _full_stop(subject: str, text: str | None, when: str, value: Any) -> RuleRes
     negated = when == "never"
     stop = "." if value is None else value
     has_stop = _last_unit(text) == stop
-    return (not has_stop if negated else has_stop), _msg(
-        subject, "may not" if negated else "must", "end with full stop"
-    )
+    if has_stop != negated:
+        return True, ""
+    return False, _msg(subject, "may not" if negated else "must", "end with full stop")
 
 
 def _last_unit(text: str) -> str:
@@ -500,6 +545,8 @@ def _length_text(header: str | None) -> str:
 
 def _header_max_length(parsed: ParsedCommit, when: str, value: Any) -> RuleResult:
     ok = parsed.header is not None and js_len(parsed.header) <= _num(value)
+    if ok:
+        return True, ""
     length = _length_text(parsed.header)
     return ok, f"header must not be longer than {_num(value)} characters, current length is {length}"
 
@@ -612,6 +659,8 @@ def _starts_with_cased_letter(text: str) -> bool:
     if not text:
         return False
     char = text[0]
+    if char.isascii():
+        return char.isalpha()
     candidates = {char, char.lower(), char.upper(), char.casefold()}
     return any(len(c) == 1 and unicodedata.category(c) in _SUBJECT_LETTER_CATEGORIES for c in candidates)
 
@@ -638,6 +687,11 @@ def _subject_exclamation(parsed: ParsedCommit, when: str, value: Any) -> RuleRes
 
 def _subject_full_stop(parsed: ParsedCommit, when: str, value: Any) -> RuleResult:
     header = parsed.header
+    if header and header.isascii() and (value is None or value == "."):  # the common case, without UTF-16 units
+        colon = header.find(":")
+        has_stop = header[-1] == "." and not header.endswith("...")
+        if (colon > 0 and colon == len(header) - 1) or has_stop != (when == "never"):
+            return True, ""
     colon = (_to_u16(header).find(":") if header else 0) or 0
     if header is not None and colon > 0 and colon == js_len(header) - 1:
         return True, ""
@@ -668,9 +722,11 @@ def _trailer_exists(parsed: ParsedCommit, when: str, value: Any) -> RuleResult:
 def _type_enum(parsed: ParsedCommit, when: str, value: Any) -> RuleResult:
     if not parsed.type:
         return True, ""
-    types = list(value) if isinstance(value, list | tuple) else []
+    types = value if isinstance(value, list | tuple) else ()
     negated = when == "never"
     result = parsed.type in types
+    if result != negated:
+        return True, ""
     listed = ", ".join(str(t) for t in types)
     return (not result if negated else result), _msg("type must", "not" if negated else None, f"be one of [{listed}]")
 
@@ -739,7 +795,24 @@ _DEFAULT_WHEN = {"references-empty": "never", "scope-empty": "never"}
 
 def lint(message: str, rules: Mapping[str, RuleSetting] | None = None) -> LintOutcome:
     """Lint one commit message as `@commitlint/lint` does; None means DEFAULT_RULES."""
+    return linter(rules)(message)
+
+
+_Active = tuple[tuple[str, Rule, int, str, Any], ...]
+
+
+def linter(rules: Mapping[str, RuleSetting] | None = None) -> Callable[[str], LintOutcome]:
+    """`lint` with the rules set up once, for many messages; None means DEFAULT_RULES."""
     settings = DEFAULT_RULES if rules is None else rules
+    active = tuple(
+        (name, RULES[name], setting.level, setting.condition, setting.value)
+        for name, setting in settings.items()
+        if setting.level > 0
+    )
+    return functools.partial(_lint, active=active)
+
+
+def _lint(message: str, *, active: _Active) -> LintOutcome:
     if is_ignored(message):
         return LintOutcome(message, True, True, (), ())
     parsed = parse_commit(message)
@@ -747,14 +820,10 @@ def lint(message: str, rules: Mapping[str, RuleSetting] | None = None) -> LintOu
         return LintOutcome(message, True, False, (), ())
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    for name, setting in settings.items():
-        if setting.level <= 0:
-            continue
-        ok, text = RULES[name](parsed, setting.condition, setting.value)
-        if ok:
-            continue
-        problem = Problem(rule=name, level=setting.level, message=text)
-        (errors if setting.level == 2 else warnings).append(problem)
+    for name, rule, level, condition, value in active:
+        ok, text = rule(parsed, condition, value)
+        if not ok:
+            (errors if level == 2 else warnings).append(Problem(name, level, text))
     return LintOutcome(message, not errors, False, tuple(errors), tuple(warnings))
 
 

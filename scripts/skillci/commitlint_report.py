@@ -94,7 +94,9 @@ class JsonCommitlintReporter(CommitlintReporter):
             }
             for message, outcome in run.results
         ]
-        self.stream.write(json.dumps({"results": results}, indent=2, ensure_ascii=False) + "\n")
+        # One result per line: readable, and written by json's C encoder (indent= would use the slow Python one).
+        lines = ",\n    ".join(json.dumps(result, ensure_ascii=False) for result in results)
+        self.stream.write(f'{{"results": [\n    {lines}\n]}}\n' if results else '{"results": []}\n')
 
 
 class GithubCommitlintReporter(TextCommitlintReporter):

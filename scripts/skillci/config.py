@@ -6,10 +6,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from skillci import CONFIG_FILE
 from skillci.errors import BadInput
 from skillci.yamlpos import DEFAULT_MAX_BYTES, YamlError, YList, YMap, load_file, span_at
-
-CONFIG_FILE = "skillci.yaml"
 
 DEFAULT_PATHS = {
     "skills": "ssot/agents/skills.yaml",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: ECMAScript WhiteSpace and LineTerminator: what JS `\s` and `String.prototype.trim` use.
 JS_WS_CHARS = (
@@ -82,16 +83,14 @@ def _append(src: str | None, line: str | None) -> str:
     return f"{src}\n{line or ''}" if src else line or ""
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
     """A footer note: BREAKING CHANGE or BREAKING-CHANGE and its text."""
 
     title: str
     text: str
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """An issue reference as conventional-commits-parser finds it."""
 
     action: str | None
@@ -100,8 +99,7 @@ class Reference:
     issue: str
 
 
-@dataclass(frozen=True)
-class ParsedCommit:
+class ParsedCommit(NamedTuple):
     """A commit message parsed as commitlint parses it."""
 
     raw: str
@@ -152,6 +150,8 @@ def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]
 
 def parse_references(text: str) -> list[Reference]:
     """conventional-commits-parser's `parseReferences` of one line."""
+    if not any(prefix in text for prefix in ISSUE_PREFIXES):
+        return []  # every reference holds an issue prefix (see _parse_reference_parts)
     regex = _REFERENCES if _REFERENCES.search(text) else _ANYTHING
     found: list[Reference] = []
     for match in regex.finditer(text):

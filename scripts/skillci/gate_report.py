@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import ClassVar, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from skillci import github
-from skillci.gate import GateResult
+
+if TYPE_CHECKING:
+    from skillci.gate import GateResult
 
 #: The hidden line that marks the gate's pull-request comment, so it is edited instead of repeated.
 COMMENT_MARKER = "<!-- skillci:gate -->"

@@ -6,9 +6,7 @@ through PyGithub, imported inside the functions that use it so that start-up sta
 
 from __future__ import annotations
 
-import email.utils
 import json
-import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +20,8 @@ from skillci.errors import BadInput, ServiceFailed
 from skillci.findings import Severity, ValidationResult
 
 if TYPE_CHECKING:
+    import logging
+
     from github.GithubException import GithubException
     from github.IssueComment import IssueComment
 
@@ -254,11 +254,14 @@ class _Policy:
         return text.replace(self.token, "***") if self.token else text
 
 
-class _Redactor(logging.Filter):
-    """Blanks the token out of PyGithub's log records (its debug log holds request and answer bodies)."""
+class _Redactor:
+    """Blanks the token out of PyGithub's log records (its debug log holds request and answer bodies).
+
+    A logging filter by duck typing (Logger.addFilter takes any object with a `filter` method), so that this
+    module loads without `logging`.
+    """
 
     def __init__(self, policy: _Policy) -> None:
-        super().__init__()
         self.policy = policy
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -283,6 +286,8 @@ def _retry_after_s(value: str) -> float | None:
         return float(value)
     except ValueError:
         pass
+    import email.utils  # 9 ms: only when a Retry-After is a date
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -469,6 +474,8 @@ def sticky_comment(
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
+    import logging
+
     redactor = _Redactor(policy)
     requester_log = logging.getLogger("github.Requester")
     requester_log.addFilter(redactor)

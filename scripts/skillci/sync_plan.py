@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ def normalize(value: Any) -> Any:
 def content_hash(spec: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of a spec (sorted keys, no whitespace): layout and key order do not count."""
     canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    import hashlib  # 4 ms to load OpenSSL: only when a plan is made
+
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

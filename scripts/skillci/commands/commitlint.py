@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from skillci import ledger
+from skillci import CONFIG_FILE, ledger
 from skillci.checkout import git_output
-from skillci.commitlint import LintOutcome, RuleSetting, lint, rules_from_config
 from skillci.commitlint_report import COMMITLINT_REPORTERS
-from skillci.config import CONFIG_FILE, load_config
-from skillci.conventional import js_trim
 from skillci.errors import BadInput, ExitCode
+
+if TYPE_CHECKING:
+    from skillci.commitlint import LintOutcome, RuleSetting
+
+# The rules (skillci.commitlint) are imported where they are used, so that a range's `git log` runs while
+# they load (their regular expressions take longer to compile than git takes to list 1,000 commits).
 
 #: The file git writes a commit message to before the commit-msg hook runs.
 DEFAULT_EDIT_FILE = Path(".git") / "COMMIT_EDITMSG"
@@ -67,6 +71,12 @@ class LintRun:
 
 def settings_for(root: Path) -> Settings:
     """The commitlint settings of the checkout under root (config-conventional when skillci.yaml says nothing)."""
+    from skillci.commitlint import DEFAULT_RULES, rules_from_config
+
+    if root.is_dir() and not (root / CONFIG_FILE).is_file():
+        return Settings(rules=dict(DEFAULT_RULES))  # without loading the YAML parser, which costs more than linting
+    from skillci.config import load_config
+
     config = load_config(root)
     data = config.raw.get("commitlint") or {}
     source = CONFIG_FILE
@@ -83,15 +93,17 @@ def settings_for(root: Path) -> Settings:
     )
 
 
-def range_messages(root: Path, *, from_ref: str | None, to_ref: str) -> list[Message]:
-    """The commits in from..to (all of to's history without from), newest first, exactly as commitlint reads them.
+def range_messages(root: Path, *, from_ref: str | None, to_ref: str) -> PendingLog:
+    """The commits in from..to (all of to's history without from), newest first, exactly as commitlint reads them;
+    git lists them while the caller goes on, and `PendingLog.messages()` waits for them.
 
     A shallow clone that lacks from is deepened, or the command fails: never a silently short range.
     """
-    from skillci.bench.selection import resolve_base
-
     if from_ref:
-        resolve_base(root, from_ref, to_ref, names=("--from", "--to"))
+        if not _complete_range(root, from_ref, to_ref):
+            from skillci.bench.selection import resolve_base
+
+            resolve_base(root, from_ref, to_ref, names=("--from", "--to"))
         revisions = f"{from_ref}..{to_ref}"
     else:
         if git_output(root, "rev-parse", "--is-shallow-repository").strip() == "true":
@@ -99,13 +111,74 @@ def range_messages(root: Path, *, from_ref: str | None, to_ref: str) -> list[Mes
                 "--to without --from lints the whole history, which this shallow clone lacks (fetch-depth: 0)"
             )
         revisions = to_ref
-    return log_messages(root, revisions)
+    return PendingLog(root, revisions)
 
 
-def log_messages(root: Path, *log_args: str) -> list[Message]:
-    """The commits `git log ARGS` lists, newest first, each message exactly as @commitlint/read hands it over
-    (git's %B plus one newline); empty messages are left out, as commitlint leaves them out."""
-    output = git_output(root, "log", f"--format=%H{_FIELD}%an <%ae>{_FIELD}%B%n{_SEPARATOR}", *log_args)
+def _complete_range(root: Path, from_ref: str, to_ref: str) -> bool:
+    """True when the clone is not shallow and both ends are commits, checked with one git call: the range is
+    then exactly what `git log from..to` lists, as commitlint reads it, with nothing to deepen."""
+    if from_ref.startswith("-") or to_ref.startswith("-"):
+        return False
+    args = [
+        "git",
+        "-C",
+        str(root),
+        "rev-parse",
+        "--is-shallow-repository",
+        f"{from_ref}^{{commit}}",
+        f"{to_ref}^{{commit}}",
+    ]
+    try:
+        found = subprocess.run(args, capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return found.returncode == 0 and found.stdout.split(b"\n", 1)[0] == b"false"
+
+
+_LOG_FORMAT = f"--format=%H{_FIELD}%an <%ae>{_FIELD}%B%n{_SEPARATOR}"
+
+
+class PendingLog:
+    """A `git log` started in the checkout under root, read when its messages are wanted."""
+
+    def __init__(self, root: Path, *log_args: str) -> None:
+        self.args = ("log", _LOG_FORMAT, *log_args)
+        try:
+            self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", "-C", str(root), *self.args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except OSError as exc:
+            raise BadInput(f"git log failed: {exc}") from None
+
+    def cancel(self) -> None:
+        """Stop git: its output is not wanted any more."""
+        if self.process is not None:
+            process, self.process = self.process, None
+            process.kill()
+            process.communicate()
+
+    def messages(self) -> list[Message]:
+        """The commits git listed, newest first (a failure of git is bad input)."""
+        if self.process is None:
+            raise RuntimeError("PendingLog.messages() was already called")
+        process, self.process = self.process, None
+        try:
+            out, err = process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise BadInput("git log took longer than 300 s") from None
+        if process.returncode != 0:
+            message = (err.decode("utf-8", "replace").strip().splitlines() or ["(no message)"])[-1]
+            raise BadInput(f"git {' '.join(self.args)}: {message}")
+        return parse_log(out.decode("utf-8", "replace"))
+
+
+def parse_log(output: str) -> list[Message]:
+    """The messages of `git log` output in our format, each exactly as @commitlint/read hands it over (git's %B
+    plus one newline); empty messages are left out, as commitlint leaves them out."""
+    from skillci.conventional import js_trim
+
     messages = []
     for record in output.split(_SEPARATOR):
         record = record.lstrip("\n")
@@ -115,6 +188,11 @@ def log_messages(root: Path, *log_args: str) -> list[Message]:
         if js_trim(text):
             messages.append(Message(text=text, hash=commit, author=author))
     return messages
+
+
+def log_messages(root: Path, *log_args: str) -> list[Message]:
+    """The commits `git log ARGS` lists, newest first, as commitlint reads them."""
+    return PendingLog(root, *log_args).messages()
 
 
 def last_message(root: Path) -> list[Message]:
@@ -161,13 +239,16 @@ def pr_title_message(event_path: str | None) -> Message:
 
 def lint_messages(messages: Sequence[Message], settings: Settings, *, strict: bool) -> LintRun:
     """Lint each message with the settings' rules; commits by an ignored author are skipped."""
+    from skillci.commitlint import linter
+
+    lint = linter(settings.rules)
     run = LintRun(strict=strict)
     ignored = {name.lower() for name in settings.ignore_authors}
     for message in messages:
         if message.author and _author_ignored(message.author, ignored):
             run.skipped_authors += 1
             continue
-        run.results.append((message, lint(message.text, settings.rules)))
+        run.results.append((message, lint(message.text)))
     return run
 
 
@@ -202,15 +283,24 @@ def commitlint(
     modes = [name for name, on in chosen.items() if on]
     if len(modes) > 1 and modes != ["--from/--to", "--pr-title"]:  # a pull request: its range and its title
         raise BadInput(f"choose one of {', '.join(modes)}")
+    if from_ref or to_ref:
+        pending = range_messages(root, from_ref=from_ref, to_ref=to_ref or "HEAD")
+        try:
+            settings = settings_for(root)  # while git lists the range
+        except BaseException:
+            pending.cancel()
+            raise
+        messages = pending.messages()
+        if pr_title:
+            messages.append(pr_title_message(os.environ.get("GITHUB_EVENT_PATH")))
+        return _lint_and_report(
+            messages, settings, strict=strict, output_format=output_format, verbosity=verbosity, stream=stream
+        )
     settings = settings_for(root)
     if message is not None:
         messages = [Message(text=message)]
     elif edit is not None:
         messages = [edit_message(edit if edit.is_absolute() else root / edit)]
-    elif from_ref or to_ref:
-        messages = range_messages(root, from_ref=from_ref, to_ref=to_ref or "HEAD")
-        if pr_title:
-            messages.append(pr_title_message(os.environ.get("GITHUB_EVENT_PATH")))
     elif last:
         messages = last_message(root)
     elif pr_title:
@@ -222,6 +312,20 @@ def commitlint(
                 "nothing to lint: give --message, --edit, --from/--to, --last, --pr-title, or a message on stdin"
             )
         messages = [Message(text=source.read())]
+    return _lint_and_report(
+        messages, settings, strict=strict, output_format=output_format, verbosity=verbosity, stream=stream
+    )
+
+
+def _lint_and_report(
+    messages: Sequence[Message],
+    settings: Settings,
+    *,
+    strict: bool,
+    output_format: str,
+    verbosity: int,
+    stream: TextIO | None,
+) -> int:
     run = lint_messages(messages, settings, strict=strict)
     ledger.note_counts({"messages": len(run.results), "errors": run.errors, "warnings": run.warnings})
     COMMITLINT_REPORTERS[output_format](stream or sys.stdout, verbosity=verbosity).report(run)
