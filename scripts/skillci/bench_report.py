@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from skillci import github
+# skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
 
 if TYPE_CHECKING:
     from skillci.bench.engine import BenchRun, JudgedRun, SkillResult, SkillTarget
@@ -43,6 +43,8 @@ def _weight_note(result: SkillResult) -> str:
 
 def markdown_table(bench: BenchRun) -> str:
     """The results as a Markdown table (the job summary), with the failing cases and missing metrics below."""
+    from skillci import github
+
     lines = ["## skillci bench", ""]
     if not bench.selected:
         return "\n".join([*lines, "No skill to benchmark: the change touches no benchmarked skill.", ""])
@@ -135,6 +137,8 @@ class GithubBenchReporter(TextBenchReporter):
     name = "github"
 
     def report(self, bench: BenchRun) -> None:
+        from skillci import github
+
         super().report(bench)
         for result in bench.results:
             for case in result.cases:
@@ -207,6 +211,8 @@ class GroupedProgress(LineProgress):
         self.lines: dict[str, list[str]] = {target.skill_id: [] for target in targets}
 
     def run_done(self, judged: JudgedRun) -> None:
+        from skillci import github
+
         skill = judged.job.target.skill_id
         self.lines[skill].append(_run_line(judged))
         self.pending[skill] -= 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from skillci.conventional import (
+    BREAKING_HEADER_PATTERN,
     JS_DOT,
     JS_S,
     ParsedCommit,
@@ -358,28 +359,35 @@ def _is_semver(message: str) -> bool:
 # JS `^` with the m flag: start of input or after any line terminator.
 _ML = "(?:(?<=[\\n\\r\\u2028\\u2029])|(?<![\\s\\S]))"
 _LINE_END = "(?:(?=[\\n\\r\\u2028\\u2029])|\\Z)"
-_WILDCARDS: tuple[re.Pattern[str], ...] = (
-    re.compile(
+#: The wildcards' sources, as @commitlint/is-ignored lists them.
+_WILDCARDS: tuple[str, ...] = (
+    (
         f"{_ML}((Merge pull request)|(Merge ({JS_DOT}*?) into ({JS_DOT}*?)|(Merge branch ({JS_DOT}*?)))(?:\\r?\\n)*{_LINE_END})"
     ),
-    re.compile(f"{_ML}(Merge tag ({JS_DOT}*?))(?:\\r?\\n)*{_LINE_END}"),
-    re.compile(f"^(R|r)evert ({JS_DOT}*)"),
-    re.compile(f"^(R|r)eapply ({JS_DOT}*)"),
-    re.compile("^(amend|fixup|squash)!"),
-    re.compile(f"^(Merged ({JS_DOT}*?)(in|into) ({JS_DOT}*)|Merged PR ({JS_DOT}*): ({JS_DOT}*))"),
-    re.compile(f"^Merge remote-tracking branch([{JS_S}]*)({JS_DOT}*)"),
-    re.compile(f"^Automatic merge({JS_DOT}*)"),
-    re.compile(f"^Auto-merged ({JS_DOT}*?) into ({JS_DOT}*)"),
+    f"{_ML}(Merge tag ({JS_DOT}*?))(?:\\r?\\n)*{_LINE_END}",
+    f"^(R|r)evert ({JS_DOT}*)",
+    f"^(R|r)eapply ({JS_DOT}*)",
+    "^(amend|fixup|squash)!",
+    f"^(Merged ({JS_DOT}*?)(in|into) ({JS_DOT}*)|Merged PR ({JS_DOT}*): ({JS_DOT}*))",
+    f"^Merge remote-tracking branch([{JS_S}]*)({JS_DOT}*)",
+    f"^Automatic merge({JS_DOT}*)",
+    f"^Auto-merged ({JS_DOT}*?) into ({JS_DOT}*)",
 )
 
 
+#: Every wildcard holds one of these ("Merge", "merge", "Merged"; "Revert ", "Reapply "; "fixup!" and the like).
+_WILDCARD_WORDS = ("erge", "evert ", "eapply ", "!")
 #: The wildcards as one alternation: it matches exactly when one of them does (none holds a back-reference).
-_ANY_WILDCARD = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in _WILDCARDS))
+_ANY_WILDCARD = re.compile("|".join(f"(?:{pattern})" for pattern in _WILDCARDS))
 
 
 def is_ignored(message: str) -> bool:
     """commitlint's default ignores (`@commitlint/is-ignored` wildcards)."""
-    return _is_semver(message) or _ANY_WILDCARD.search(message) is not None
+    if _is_semver(message):
+        return True
+    if not any(word in message for word in _WILDCARD_WORDS):
+        return False  # no wildcard can match: each holds one of these words
+    return _ANY_WILDCARD.search(message) is not None
 
 
 # ---------------------------------------------------------------- rules
@@ -499,7 +507,8 @@ def _max_line_len(subject: str, text: str | None, value: Any) -> RuleResult:
     return _max_line_length(text, _num(value)), f"{subject}'s lines must not be longer than {_num(value)} characters"
 
 
-_EXCLAMATION = re.compile(f"^([A-Za-z0-9_]*)(?:\\(({JS_DOT}*)\\))?!: ({JS_DOT}*)\\Z")
+#: A header with `!` before its colon (the parser's own pattern).
+_EXCLAMATION = BREAKING_HEADER_PATTERN
 _BREAKING_FOOTER = re.compile("(?:^|(?<=[\\n\\r\\u2028\\u2029]))BREAKING[ -]CHANGE:")
 
 

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from skillci import github
+# skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
 
 if TYPE_CHECKING:
     from skillci.commands.commitlint import LintRun, Message
@@ -95,7 +95,8 @@ class JsonCommitlintReporter(CommitlintReporter):
             for message, outcome in run.results
         ]
         # One result per line: readable, and written by json's C encoder (indent= would use the slow Python one).
-        lines = ",\n    ".join(json.dumps(result, ensure_ascii=False) for result in results)
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder per call
+        lines = ",\n    ".join(map(encode, results))
         self.stream.write(f'{{"results": [\n    {lines}\n]}}\n' if results else '{"results": []}\n')
 
 
@@ -105,6 +106,8 @@ class GithubCommitlintReporter(TextCommitlintReporter):
     name = "github"
 
     def report(self, run: LintRun) -> None:
+        from skillci import github
+
         super().report(run)
         rows = []
         for message, outcome in run.results:

@@ -208,13 +208,17 @@ def parse_commit(message: str) -> ParsedCommit:
     """Parse a commit message as `@commitlint/parse` with config-conventional does."""
     if not js_trim(message):
         return ParsedCommit(message, None, None, None, None, None, None, (), (), False, False, None)
-    lines = [line for line in split_lines(trim_newlines(message)) if not _GPG.match(line)]
+    lines = split_lines(trim_newlines(message))
+    if "gpg:" in message:
+        lines = [line for line in lines if not _GPG.match(line)]
     state = _State(lines=lines)
     header = state.lines[0] if state.lines else None
     state.index = 1 if state.lines else 0
     match: re.Match[str] | None = None
+    breaking_match: re.Match[str] | None = None
     if header:
-        match = BREAKING_HEADER_PATTERN.match(header) or HEADER_PATTERN.match(header)
+        breaking_match = BREAKING_HEADER_PATTERN.match(header)
+        match = breaking_match or HEADER_PATTERN.match(header)
         state.header = header
         state.references = parse_references(header)
     is_body = True
@@ -223,10 +227,8 @@ def parse_commit(message: str) -> ParsedCommit:
             is_body = False
         if not _parse_body_and_footer(state, is_body):
             is_body = False
-    if not state.notes and state.header:
-        breaking = BREAKING_HEADER_PATTERN.match(state.header)
-        if breaking:
-            state.notes.append(_Note(title="BREAKING CHANGE", text=breaking.group(3)))
+    if not state.notes and breaking_match:
+        state.notes.append(_Note(title="BREAKING CHANGE", text=breaking_match.group(3)))
     body = trim_newlines(state.body) if state.body else state.body
     footer = trim_newlines(state.footer) if state.footer else state.footer
     seen: set[str] = set()
@@ -247,7 +249,7 @@ def parse_commit(message: str) -> ParsedCommit:
         footer=footer,
         notes=notes,
         references=tuple(references),
-        breaking=bool(notes) or bool(state.header and BREAKING_HEADER_PATTERN.match(state.header)),
-        revert=REVERT_PATTERN.match(message) is not None,
+        breaking=bool(notes) or breaking_match is not None,
+        revert=message[:6].lower() == "revert" and REVERT_PATTERN.match(message) is not None,
         merge=None,
     )

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from skillci import github
+# skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
 
 if TYPE_CHECKING:
     from skillci.gate import GateResult
@@ -33,6 +33,8 @@ def verdict_line(gate: GateResult) -> str:
 
 def markdown_summary(gate: GateResult, *, run_url: str | None = None) -> str:
     """The gate as Markdown: the job summary and the pull-request comment."""
+    from skillci import github
+
     icon = "✅" if gate.passed else "❌"
     lines = [f"## {icon} skillci gate: {'passed' if gate.passed else 'failed'}", ""]
     lines += ["| check | measured | threshold | result |", "|---|---|---|---|"]
@@ -125,6 +127,8 @@ class GithubGateReporter(TextGateReporter):
     name = "github"
 
     def report(self, gate: GateResult) -> None:
+        from skillci import github
+
         super().report(gate)
         for check in gate.checks:
             if not check.passed:

@@ -6,7 +6,8 @@ import json
 import sys
 from typing import Any, ClassVar, TextIO
 
-from skillci import __version__, github
+# skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
+from skillci import __version__
 from skillci.findings import Finding, Severity, ValidationResult
 
 DOCS_URL = "https://github.com/skillci/skillci/blob/main/docs/findings.md"
@@ -156,6 +157,8 @@ class GithubReporter(Reporter):
     name = "github"
 
     def report(self, result: ValidationResult) -> None:
+        from skillci import github
+
         for f in result.sorted_findings():
             message = f.message + (f" — hint: {f.hint}" if f.hint else "")
             self._write(

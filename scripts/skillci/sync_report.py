@@ -6,8 +6,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
-from skillci import github
-from skillci.sync_plan import DISPLAY_ORDER
+# skillci.github and skillci.sync_plan are imported where they are used: the CLI loads every reporter module
+# for its --format choices.
 
 if TYPE_CHECKING:
     from skillci.store.base import SyncOutcome
@@ -64,6 +64,8 @@ class TextSyncReporter(SyncReporter):
         return lines
 
     def report(self, outcome: SyncOutcome) -> None:
+        from skillci.sync_plan import DISPLAY_ORDER
+
         if self.verbosity >= 0:
             for kind in DISPLAY_ORDER:
                 plan = outcome.plan.entities[kind]
@@ -89,6 +91,8 @@ class GithubSyncReporter(TextSyncReporter):
     name = "github"
 
     def report(self, outcome: SyncOutcome) -> None:
+        from skillci import github
+
         self.stream.write(github.group("skillci sync plan") + "\n")
         super().report(outcome)
         self.stream.write(github.end_group() + "\n")

@@ -100,39 +100,10 @@ def range_messages(root: Path, *, from_ref: str | None, to_ref: str) -> PendingL
     A shallow clone that lacks from is deepened, or the command fails: never a silently short range.
     """
     if from_ref:
-        if not _complete_range(root, from_ref, to_ref):
-            from skillci.bench.selection import resolve_base
-
-            resolve_base(root, from_ref, to_ref, names=("--from", "--to"))
-        revisions = f"{from_ref}..{to_ref}"
-    else:
-        if git_output(root, "rev-parse", "--is-shallow-repository").strip() == "true":
-            raise BadInput(
-                "--to without --from lints the whole history, which this shallow clone lacks (fetch-depth: 0)"
-            )
-        revisions = to_ref
-    return PendingLog(root, revisions)
-
-
-def _complete_range(root: Path, from_ref: str, to_ref: str) -> bool:
-    """True when the clone is not shallow and both ends are commits, checked with one git call: the range is
-    then exactly what `git log from..to` lists, as commitlint reads it, with nothing to deepen."""
-    if from_ref.startswith("-") or to_ref.startswith("-"):
-        return False
-    args = [
-        "git",
-        "-C",
-        str(root),
-        "rev-parse",
-        "--is-shallow-repository",
-        f"{from_ref}^{{commit}}",
-        f"{to_ref}^{{commit}}",
-    ]
-    try:
-        found = subprocess.run(args, capture_output=True, timeout=300, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return found.returncode == 0 and found.stdout.split(b"\n", 1)[0] == b"false"
+        return _RangeLog(root, from_ref, to_ref)
+    if git_output(root, "rev-parse", "--is-shallow-repository").strip() == "true":
+        raise BadInput("--to without --from lints the whole history, which this shallow clone lacks (fetch-depth: 0)")
+    return PendingLog(root, to_ref)
 
 
 _LOG_FORMAT = f"--format=%H{_FIELD}%an <%ae>{_FIELD}%B%n{_SEPARATOR}"
@@ -172,6 +143,55 @@ class PendingLog:
             message = (err.decode("utf-8", "replace").strip().splitlines() or ["(no message)"])[-1]
             raise BadInput(f"git {' '.join(self.args)}: {message}")
         return parse_log(out.decode("utf-8", "replace"))
+
+
+class _RangeLog(PendingLog):
+    """`git log from..to`, started together with one `git rev-parse` that tells whether the clone is complete
+    (not shallow) and holds both ends. When it is not, the listing is dropped: the clone is deepened until the
+    range is there (or the command fails, naming the missing end), and git lists the range again."""
+
+    def __init__(self, root: Path, from_ref: str, to_ref: str) -> None:
+        self.root, self.from_ref, self.to_ref = root, from_ref, to_ref
+        self.check: subprocess.Popen[bytes] | None = None
+        if not (from_ref.startswith("-") or to_ref.startswith("-")):  # never let a ref read as an option
+            args = ["rev-parse", "--is-shallow-repository", f"{from_ref}^{{commit}}", f"{to_ref}^{{commit}}"]
+            try:
+                self.check = subprocess.Popen(
+                    ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+                )
+            except OSError:
+                self.check = None
+        super().__init__(root, f"{from_ref}..{to_ref}")
+
+    def _complete(self) -> bool:
+        if self.check is None:
+            return False
+        check, self.check = self.check, None
+        try:
+            out, _ = check.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            check.kill()
+            check.communicate()
+            return False
+        return check.returncode == 0 and out.split(b"\n", 1)[0] == b"false"
+
+    def cancel(self) -> None:
+        """Stop both git processes."""
+        if self.check is not None:
+            self.check.kill()
+            self.check.communicate()
+            self.check = None
+        super().cancel()
+
+    def messages(self) -> list[Message]:
+        """The commits in the range, newest first, once the clone is known to hold it."""
+        if self._complete():
+            return super().messages()
+        super().cancel()
+        from skillci.bench.selection import resolve_base
+
+        resolve_base(self.root, self.from_ref, self.to_ref, names=("--from", "--to"))
+        return PendingLog(self.root, f"{self.from_ref}..{self.to_ref}").messages()
 
 
 def parse_log(output: str) -> list[Message]:
