@@ -195,6 +195,31 @@ class Store(ABC):
         returns that row's id with created False.
         """
 
+    @abstractmethod
+    def weekly_numbers(
+        self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
+    ) -> dict[str, Any]:
+        """The weekly report's numbers for [since, until), aggregated in the database.
+
+        The JSON shape and every definition are in `skillci.weekly`'s module docstring; identical on every
+        store for the same rows. Memory does not grow with the number of runs.
+        """
+
+    @abstractmethod
+    def notification_status(self, idempotency_key: str) -> str | None:
+        """The status recorded for a notification ("sent" or "failed"), or None when there is none."""
+
+    @abstractmethod
+    def record_notification(
+        self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
+    ) -> None:
+        """Record a delivery attempt (upsert on idempotency_key); sent_at is set when status is "sent"."""
+
+    @abstractmethod
+    def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
+        """Record the nightly metrics snapshot of one UTC day (YYYY-MM-DD), replacing that day's earlier one;
+        returns (id, created)."""
+
     def recent_gates(self, *, limit: int = 20) -> list[dict[str, Any]]:
         """The last `limit` gate decisions, newest first (reads the whole gate_results table)."""
         if limit <= 0:
