@@ -28,6 +28,10 @@ FORMATS_PLAIN_GITHUB = ("json", "github")
 FORMATS_BENCH = tuple(BENCH_REPORTERS)
 FORMATS_GATE = tuple(GATE_REPORTERS)
 FORMATS_COMMITLINT = tuple(COMMITLINT_REPORTERS)
+#: skillci snapshot prints a line (text), the file and row (json), or the line and step outputs (github).
+FORMATS_SNAPSHOT = ("text", "json", "github")
+#: skillci.weekly_render.RENDERERS' keys, spelled out so that --help does not load the renderers (a test checks).
+FORMATS_NOTIFY = ("markdown", "slack", "json")
 
 
 def _default_format() -> str:
@@ -45,8 +49,8 @@ def root_option(func: F) -> F:
     )(func)
 
 
-def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
-    """--format: how to print results; github by default inside GitHub Actions."""
+def format_option(choices: tuple[str, ...], *, help_text: str | None = None) -> Callable[[F], F]:
+    """--format: how to print results; github by default inside GitHub Actions (unless help_text says otherwise)."""
 
     def decorate(func: F) -> F:
         return click.option(
@@ -54,7 +58,7 @@ def format_option(choices: tuple[str, ...]) -> Callable[[F], F]:
             "output_format",
             type=click.Choice(choices),
             default=None,
-            help="Output format (default: github inside GitHub Actions, else text).",
+            help=help_text or "Output format (default: github inside GitHub Actions, else text).",
         )(func)
 
     return decorate
@@ -464,6 +468,133 @@ def gate(
         output_format=output_format or _default_format(),
         verbosity=verbose - quiet,
     )
+
+
+@main.group()
+def notify() -> None:
+    """Reports delivered to people: Slack, GitHub issues."""
+
+
+@notify.command("weekly")
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    envvar="SKILLCI_WEEK",
+    help="The ISO week to report (2026-W47), `last` or `current` (default: the current week).",
+)
+@click.option("--since", metavar="DATE", help="Report [--since, --until) instead of a week (ISO dates or times, UTC).")
+@click.option("--until", metavar="DATE", help="The end of the --since window (not included).")
+@click.option(
+    "--slack-webhook",
+    metavar="URL",
+    envvar="SLACK_WEBHOOK_URL",
+    show_envvar=True,
+    help="Post the report to this Slack incoming webhook (a secret: never printed).",
+)
+@click.option(
+    "--github-repo",
+    metavar="OWNER/NAME",
+    envvar="SKILLCI_GITHUB_REPO",
+    help="Keep the report in one issue per week there (labelled weekly-report; token from GITHUB_TOKEN).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    envvar="SKILLCI_DRY_RUN",
+    show_envvar=True,
+    help="Print exactly what would be sent; send and record nothing.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    envvar="SKILLCI_FORCE",
+    help="Send again to channels that already have this week.",
+)
+@click.option(
+    "--keep-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where a report that could not be delivered is kept (default: ROOT/.skillci/reports).",
+)
+@root_option
+@store_option
+@format_option(FORMATS_NOTIFY, help_text="How to print the report when it goes to no channel (default: markdown).")
+@verbosity_options
+def notify_weekly(
+    week: str | None,
+    since: str | None,
+    until: str | None,
+    slack_webhook: str | None,
+    github_repo: str | None,
+    dry_run: bool,
+    force: bool,
+    keep_dir: Path | None,
+    root: Path,
+    store: str | None,
+    output_format: str | None,
+    verbose: int,
+    quiet: int,
+) -> None:
+    """The weekly report from the store: to Slack and/or a GitHub issue, once per week and channel."""
+    from skillci.commands.notify import notify_weekly as command
+
+    _invoke(
+        "notify weekly",
+        root,
+        command,
+        store=store,
+        week=week,
+        since=since,
+        until=until,
+        slack_webhook=slack_webhook,
+        github_repo=github_repo,
+        dry_run=dry_run,
+        force=force,
+        output_format=output_format or "markdown",
+        keep_dir=keep_dir,
+        verbosity=verbose - quiet,
+    )
+
+
+@main.command()
+@click.option(
+    "--day",
+    metavar="YYYY-MM-DD",
+    envvar="SKILLCI_DAY",
+    help="The UTC day to snapshot (default: yesterday, the last whole day).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The JSON file to write (default: ROOT/.skillci/snapshots/DAY.json).",
+)
+@root_option
+@store_option
+@format_option(FORMATS_SNAPSHOT)
+def snapshot(day: str | None, out: Path | None, root: Path, store: str | None, output_format: str | None) -> None:
+    """The nightly metrics snapshot of one UTC day: a JSON file and the day's row in the store."""
+    from skillci.commands.snapshot import snapshot as command
+
+    _invoke("snapshot", root, command, store=store, day=day, out=out, output_format=output_format or _default_format())
+
+
+@main.group()
+def demo() -> None:
+    """Demo data, to see what skillci reports look like."""
+
+
+@demo.command("seed")
+@click.option("--week", metavar="YYYY-Www", help="The ISO week to fill, `last` or `current` (default: last).")
+@click.option("--runs", type=click.IntRange(1), default=3000, show_default=True, help="Runs to write.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed: the same seed, the same week.")
+@root_option
+@store_option
+def demo_seed(week: str | None, runs: int, seed: int, root: Path, store: str | None) -> None:
+    """Sync the registry into the store and fill one week with believable runs, errors, tiers and gates."""
+    from skillci.commands.demo import demo_seed as command
+
+    _invoke("demo seed", root, command, store=store, week=week, runs=runs, seed=seed)
 
 
 @main.command()

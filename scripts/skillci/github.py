@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,9 @@ from skillci.findings import Severity, ValidationResult
 if TYPE_CHECKING:
     import logging
 
+    from github import Github
     from github.GithubException import GithubException
+    from github.Issue import Issue
     from github.IssueComment import IssueComment
 
 
@@ -235,9 +238,11 @@ class CommentOutcome:
 class _Skip(Exception):
     """A 403 or 404 that is no rate limit: the token may not do this, so the comment is skipped."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, status: int = 0, what: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.status = status
+        self.what = what
 
 
 @dataclass
@@ -341,7 +346,7 @@ def _judge(error: GithubException, *, what: str, policy: _Policy) -> float | str
     if status == 401:
         return BadInput("GitHub rejected the token (HTTP 401)")
     if status in (403, 404):
-        return _Skip(_skip_reason(status, what))
+        return _Skip(_skip_reason(status, what), status=status, what=what)
     if status < 500:
         said = error.message or (error.data.get("message") if isinstance(error.data, dict) else None)
         detail = f": {_one_line(policy.clean(str(said)))}" if said else ""
@@ -396,12 +401,12 @@ def _normalised(text: str | None) -> str:
     return "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n")).strip()
 
 
-def _comment_text(body: str, marker: str) -> str:
-    """The full comment: marker on the first line, then body, cut to GitHub's limit."""
+def _comment_text(body: str, marker: str, *, what: str = "comments") -> str:
+    """The full comment (or issue body): marker on the first line, then body, cut to GitHub's limit."""
     text = body if body.split("\n", 1)[0].strip() == marker else f"{marker}\n{body}"
     if len(text) <= COMMENT_LIMIT:
         return text
-    note = f"\n\n… (cut by skillci: GitHub comments hold at most {COMMENT_LIMIT} characters)"
+    note = f"\n\n… (cut by skillci: GitHub {what} hold at most {COMMENT_LIMIT} characters)"
     return text[: COMMENT_LIMIT - len(note)] + note
 
 
@@ -416,16 +421,35 @@ def _same(comment: IssueComment, text: str) -> bool:
     return _normalised(comment.body) == _normalised(text)
 
 
+def check_repository(repository: str) -> str:
+    """repository when it reads owner/name, else BadInput."""
+    owner, _, name = repository.partition("/")
+    if not owner or not name or "/" in name or any(char.isspace() or not char.isprintable() for char in repository):
+        raise BadInput(f"not a GitHub repository name (owner/name): {repository!r}")
+    return repository
+
+
 def _check_inputs(
     *, repository: str, number: int, marker: str, token: str, api_url: str, attempts: int, max_wait_s: float
 ) -> None:
-    owner, _, name = repository.partition("/")
-    if not owner or not name or "/" in name or any(char.isspace() for char in repository):
-        raise BadInput(f"not a GitHub repository name (owner/name): {repository!r}")
+    check_repository(repository)
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise BadInput(f"not a pull request number: {number!r}")
+    _check_client_inputs(marker=marker, token=token, api_url=api_url, attempts=attempts, max_wait_s=max_wait_s)
+
+
+def _check_client_inputs(
+    *,
+    marker: str,
+    token: str,
+    api_url: str,
+    attempts: int,
+    max_wait_s: float,
+    what: str = "comment",
+    example: str = "<!-- skillci:gate -->",
+) -> None:
     if not marker.strip() or "\n" in marker or "\r" in marker:
-        raise BadInput("the comment marker must be one non-empty line, e.g. <!-- skillci:gate -->")
+        raise BadInput(f"the {what} marker must be one non-empty line, e.g. {example}")
     if not token:
         raise BadInput("no GitHub token given (set GITHUB_TOKEN)")
     if any(char.isspace() or not char.isprintable() for char in token):
@@ -460,13 +484,25 @@ def sticky_comment(
         attempts=attempts,
         max_wait_s=max_wait_s,
     )
-    import github
-
     text = _comment_text(body, marker)
     policy = _Policy(attempts=attempts, max_wait_s=max_wait_s, token=token)
-    issue_path = f"/repos/{repository}/issues/{number}"
+    with _client(api_url=api_url, policy=policy) as client:
+        try:
+            return _sticky(client, repository=repository, number=number, text=text, marker=marker, policy=policy)
+        except _Skip as skip:
+            return CommentOutcome("skipped", None, policy.clean(skip.reason))
+
+
+@contextmanager
+def _client(*, api_url: str, policy: _Policy) -> Iterator[Github]:
+    """A PyGithub client that does no retrying of its own (`_call` does), with the token blanked out of
+    PyGithub's log while it is open; closed afterwards."""
+    import logging
+
+    import github
+
     client = github.Github(
-        auth=github.Auth.Token(token),
+        auth=github.Auth.Token(policy.token),
         base_url=api_url.rstrip("/"),
         user_agent=f"skillci/{__version__}",
         per_page=100,
@@ -474,46 +510,184 @@ def sticky_comment(
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
-    import logging
-
     redactor = _Redactor(policy)
     requester_log = logging.getLogger("github.Requester")
     requester_log.addFilter(redactor)
     try:
-        repo = _call(lambda: client.get_repo(repository), step=_Step(f"GET /repos/{repository}"), policy=policy)
-        issue = _call(lambda: repo.get_issue(number), step=_Step(f"GET {issue_path}"), policy=policy)
-        comments = issue.get_comments()
-        listing = f"GET {issue_path}/comments"
-        existing = _call(lambda: _first_marked(comments, marker), step=_Step(listing), policy=policy)
-        if existing is not None:
-            if _same(existing, text):
-                return CommentOutcome("unchanged", existing.html_url)
-            step = _Step("PATCH")
-            found = existing
-            return _call(lambda: _edit(found, text, repository=repository, step=step), step=step, policy=policy)
-        step = _Step(f"POST {issue_path}/comments")
-        tried = False
-
-        def create() -> CommentOutcome:
-            # A create that failed with a 5xx or a dropped connection may still have landed: look again first.
-            nonlocal tried
-            if tried:
-                step.what = listing
-                landed = _first_marked(issue.get_comments(), marker)
-                if landed is not None:
-                    if _same(landed, text):
-                        return CommentOutcome("created", landed.html_url)
-                    return _edit(landed, text, repository=repository, step=step)
-            tried = True
-            step.what = f"POST {issue_path}/comments"
-            return CommentOutcome("created", issue.create_comment(text).html_url)
-
-        return _call(create, step=step, policy=policy)
-    except _Skip as skip:
-        return CommentOutcome("skipped", None, policy.clean(skip.reason))
+        yield client
     finally:
         requester_log.removeFilter(redactor)
         client.close()
+
+
+def _sticky(client: Github, *, repository: str, number: int, text: str, marker: str, policy: _Policy) -> CommentOutcome:
+    """The sticky comment's steps: find the marked comment, then edit it or create it."""
+    issue_path = f"/repos/{repository}/issues/{number}"
+    repo = _call(lambda: client.get_repo(repository), step=_Step(f"GET /repos/{repository}"), policy=policy)
+    issue = _call(lambda: repo.get_issue(number), step=_Step(f"GET {issue_path}"), policy=policy)
+    comments = issue.get_comments()
+    listing = f"GET {issue_path}/comments"
+    existing = _call(lambda: _first_marked(comments, marker), step=_Step(listing), policy=policy)
+    if existing is not None:
+        if _same(existing, text):
+            return CommentOutcome("unchanged", existing.html_url)
+        step = _Step("PATCH")
+        found = existing
+        return _call(lambda: _edit(found, text, repository=repository, step=step), step=step, policy=policy)
+    step = _Step(f"POST {issue_path}/comments")
+    tried = False
+
+    def create() -> CommentOutcome:
+        # A create that failed with a 5xx or a dropped connection may still have landed: look again first.
+        nonlocal tried
+        if tried:
+            step.what = listing
+            landed = _first_marked(issue.get_comments(), marker)
+            if landed is not None:
+                if _same(landed, text):
+                    return CommentOutcome("created", landed.html_url)
+                return _edit(landed, text, repository=repository, step=step)
+        tried = True
+        step.what = f"POST {issue_path}/comments"
+        return CommentOutcome("created", issue.create_comment(text).html_url)
+
+    return _call(create, step=step, policy=policy)
+
+
+# --- the REST API: one issue per week ---------------------------------------------------------------
+
+#: The label weekly-report issues carry; they are looked for among the issues with it.
+WEEKLY_LABEL = "weekly-report"
+#: GitHub refuses issue titles longer than this many characters.
+TITLE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """What weekly_issue did: created, updated or unchanged, and the issue."""
+
+    action: Literal["created", "updated", "unchanged"]
+    url: str
+    number: int
+
+
+def issue_body(body: str, marker: str) -> str:
+    """The issue body weekly_issue writes: marker on the first line, then body, cut to GitHub's limit."""
+    return _comment_text(body, marker, what="issues")
+
+
+def weekly_issue(
+    *,
+    repository: str,
+    title: str,
+    body: str,
+    marker: str,
+    label: str = WEEKLY_LABEL,
+    token: str,
+    api_url: str = "https://api.github.com",
+    attempts: int = 3,
+    max_wait_s: float = 60.0,
+) -> IssueOutcome:
+    """Create, or edit, the one issue that carries `marker` (e.g. `<!-- skillci:weekly:2026-W47 -->`).
+
+    The issue is looked for among the issues labelled `label`, open or closed, newest first; it is created with
+    that label when none carries the marker (the marker goes on the body's first line), edited when its title or
+    body differ, and left alone when they are the same. Rate limits, retries and the token are handled as in
+    sticky_comment. A token that may not read or write the issues is ServiceFailed here (not skipped): the report
+    did not get where it was sent.
+    """
+    token = token.strip()
+    check_repository(repository)
+    title = title.strip()
+    if not title or "\n" in title or "\r" in title or len(title) > TITLE_LIMIT:
+        raise BadInput(f"the issue title must be one line of 1 to {TITLE_LIMIT} characters")
+    label = label.strip()
+    if not label or "," in label or len(label) > 50 or not label.isprintable():
+        raise BadInput(f"not a usable issue label (1 to 50 characters, no comma): {label!r}")
+    _check_client_inputs(
+        marker=marker,
+        token=token,
+        api_url=api_url,
+        attempts=attempts,
+        max_wait_s=max_wait_s,
+        what="issue",
+        example="<!-- skillci:weekly:2026-W47 -->",
+    )
+    text = issue_body(body, marker)
+    policy = _Policy(attempts=attempts, max_wait_s=max_wait_s, token=token)
+    with _client(api_url=api_url, policy=policy) as client:
+        try:
+            return _weekly(
+                client, repository=repository, title=title, text=text, marker=marker, label=label, policy=policy
+            )
+        except _Skip as skip:
+            refused = skip
+    raise ServiceFailed(policy.clean(_issue_refusal(repository, refused)))
+
+
+def _issue_refusal(repository: str, skip: _Skip) -> str:
+    where = f"HTTP {skip.status} on {skip.what}"
+    verb = skip.what.split(" ", 1)[0]
+    if verb in ("POST", "PATCH"):
+        return f"the token cannot write the issues of {repository} ({where}); the job needs `issues: write`"
+    if skip.what == f"GET /repos/{repository}":
+        return f"the repository {repository} does not exist or the token cannot see it ({where})"
+    return f"the token cannot read the issues of {repository} ({where}); the job needs `issues: write`"
+
+
+def _first_marked_issue(issues: Iterable[Issue], marker: str) -> Issue | None:
+    """The first issue whose body carries marker, reading page after page until found."""
+    for issue in issues:
+        if marker in (issue.body or ""):
+            return issue
+    return None
+
+
+def _weekly(
+    client: Github, *, repository: str, title: str, text: str, marker: str, label: str, policy: _Policy
+) -> IssueOutcome:
+    """The weekly issue's steps: find the marked issue, then edit it or create it."""
+    issues_path = f"/repos/{repository}/issues"
+    repo = _call(lambda: client.get_repo(repository), step=_Step(f"GET /repos/{repository}"), policy=policy)
+
+    def labelled() -> Iterable[Issue]:
+        return repo.get_issues(state="all", labels=[label], sort="created", direction="desc")
+
+    listing = f"GET {issues_path}"
+    issues = labelled()  # pages read before a failed one are kept across retries
+    existing = _call(lambda: _first_marked_issue(issues, marker), step=_Step(listing), policy=policy)
+    if existing is not None:
+        found = existing
+        if found.title == title and _normalised(found.body) == _normalised(text):
+            return IssueOutcome("unchanged", found.html_url, found.number)
+        step = _Step(f"PATCH {issues_path}/{found.number}")
+
+        def edit() -> IssueOutcome:
+            found.edit(title=title, body=text)
+            return IssueOutcome("updated", found.html_url, found.number)
+
+        return _call(edit, step=step, policy=policy)
+    step = _Step(f"POST {issues_path}")
+    tried = False
+
+    def create() -> IssueOutcome:
+        # A create that failed with a 5xx or a dropped connection may still have landed: look again first.
+        nonlocal tried
+        if tried:
+            step.what = listing
+            landed = _first_marked_issue(labelled(), marker)
+            if landed is not None:
+                if landed.title == title and _normalised(landed.body) == _normalised(text):
+                    return IssueOutcome("created", landed.html_url, landed.number)
+                step.what = f"PATCH {issues_path}/{landed.number}"
+                landed.edit(title=title, body=text)
+                return IssueOutcome("created", landed.html_url, landed.number)
+        tried = True
+        step.what = f"POST {issues_path}"
+        issue = repo.create_issue(title=title, body=text, labels=[label])
+        return IssueOutcome("created", issue.html_url, issue.number)
+
+    return _call(create, step=step, policy=policy)
 
 
 def pull_request_number(event_path: str | None) -> int | None:

@@ -4,7 +4,7 @@ The store computes the numbers (SQL aggregates, `Store.weekly_numbers`) and retu
 shape below; `WeeklyReport.from_numbers` turns that shape into the typed report the renderers read.
 Nothing here talks to a store, to Slack or to GitHub.
 
-The JSON shape of `Store.weekly_numbers(since=, until=, previous_since=, top_failures=, recent_gates=)`:
+The JSON shape of `Store.weekly_numbers(since=, until=, top_failures=, recent_gates=)`:
 
     {
       "skills":   [{"skill_id", "runs", "finished", "succeeded", "p50_s", "p90_s",
@@ -75,7 +75,7 @@ def iso_week(text: str) -> Window:
     """The ISO week named like 2026-W47: Monday 00:00 UTC to the next Monday."""
     match = _ISO_WEEK.match(text.strip())
     if not match:
-        raise BadInput(f"--week {text!r}: expected an ISO week like 2026-W47")
+        raise BadInput(f"--week {text!r}: expected an ISO week like 2026-W47, `last` or `current`")
     year, week = int(match.group(1)), int(match.group(2))
     try:
         monday = date.fromisocalendar(year, week, 1)
@@ -90,6 +90,16 @@ def week_of(moment: datetime) -> Window:
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     year, week, _ = moment.isocalendar()
     return iso_week(f"{year}-W{week:02d}")
+
+
+def choose_week(text: str | None, *, now: datetime) -> Window:
+    """--week: an ISO week (2026-W47), `last` (the week before now's), or `current` / None (now's week)."""
+    value = (text or "").strip().lower()
+    if value in ("", "current"):
+        return week_of(now)
+    if value == "last":
+        return week_of(now - timedelta(days=7))
+    return iso_week(text or "")
 
 
 def _day(text: str, option: str) -> datetime:

@@ -1,4 +1,4 @@
-"""A stand-in for the GitHub REST API's issue comments, answering through `responses` (no network)."""
+"""A stand-in for the GitHub REST API's issue comments and issues, answering through `responses` (no network)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 import responses
@@ -55,9 +55,12 @@ class FakeGitHub:
     number: int = 7
     token: str = "ghs_faketoken0123456789"
     comments: list[dict[str, Any]] = field(default_factory=list)
+    #: The repository's issues (not the pull request), in the order they were created.
+    issues: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     next_id: int = 1000
+    next_number: int = 100
 
     # -- setting up ---------------------------------------------------------------------------------
 
@@ -75,6 +78,14 @@ class FakeGitHub:
         comment = self._comment(body, user=user)
         self.comments.append(comment)
         return comment
+
+    def add_issue(
+        self, title: str, body: str, *, labels: tuple[str, ...] = ("weekly-report",), state: str = "open"
+    ) -> dict[str, Any]:
+        """An issue already in the repository."""
+        issue = self._issue(title, body, labels=labels, state=state)
+        self.issues.append(issue)
+        return issue
 
     def fail(
         self,
@@ -140,6 +151,27 @@ class FakeGitHub:
             "updated_at": "2025-01-01T00:00:00Z",
         }
 
+    def _issue(
+        self, title: str, body: str | None, *, labels: tuple[str, ...] | list[str], state: str
+    ) -> dict[str, Any]:
+        self.next_id += 1
+        self.next_number += 1
+        number = self.next_number
+        return {
+            "id": self.next_id,
+            "node_id": f"I_{self.next_id}",
+            "number": number,
+            "url": self._url(f"/repos/{self.repository}/issues/{number}"),
+            "html_url": f"https://github.com/{self.repository}/issues/{number}",
+            "title": title,
+            "body": body,
+            "state": state,
+            "labels": [{"id": index + 1, "name": name, "color": "ededed"} for index, name in enumerate(labels)],
+            "user": {"login": "github-actions[bot]", "id": 2, "type": "Bot"},
+            "created_at": "2025-01-01T00:00:00Z",
+            "updated_at": "2025-01-01T00:00:00Z",
+        }
+
     def _answer(self, request: requests.PreparedRequest) -> Exception | tuple[int, dict[str, str], str]:
         split = urlsplit(str(request.url))
         base = urlsplit(self.api).path.rstrip("/")
@@ -176,6 +208,19 @@ class FakeGitHub:
             return self._json(200, {"number": self.number, "url": self._url(self.issue_path), "pull_request": {}})
         if path == f"{self.issue_path}/comments" and method == "GET":
             return self._page(query)
+        issues_path = f"{repo_path}/issues"
+        if path == issues_path and method == "GET":
+            return self._issue_page(query)
+        if path == issues_path and method == "POST" and payload is not None:
+            issue = self._issue(payload["title"], payload.get("body"), labels=payload.get("labels") or [], state="open")
+            self.issues.append(issue)
+            return self._json(201, issue)
+        if path.startswith(f"{issues_path}/") and method == "PATCH" and payload is not None:
+            wanted = path[len(issues_path) + 1 :]
+            for issue in self.issues:
+                if str(issue["number"]) == wanted:
+                    issue.update({key: payload[key] for key in ("title", "body", "state") if key in payload})
+                    return self._json(200, issue)
         if path == f"{self.issue_path}/comments" and method == "POST" and payload is not None:
             comment = self._comment(payload["body"], user="github-actions[bot]")
             self.comments.append(comment)
@@ -199,6 +244,33 @@ class FakeGitHub:
             headers["Link"] = (
                 f'<{base}?per_page={per_page}&page={page + 1}>; rel="next", '
                 f'<{base}?per_page={per_page}&page={last}>; rel="last"'
+            )
+        return self._json(200, chunk, headers)
+
+    def _issue_page(self, query: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """GET /repos/{repo}/issues: filtered by labels (all of them) and state (open by default), created order
+        (or newest first with direction=desc), paginated with Link headers naming the repository by id."""
+        wanted = [name for name in query.get("labels", "").split(",") if name]
+        state = query.get("state", "open")
+        chosen = [
+            issue
+            for issue in self.issues
+            if all(name in [label["name"] for label in issue["labels"]] for name in wanted)
+            and (state == "all" or issue["state"] == state)
+        ]
+        if query.get("direction", "desc" if query.get("sort", "created") == "created" else "asc") == "desc":
+            chosen.reverse()
+        per_page = min(int(query.get("per_page", "30")), 100)
+        page = int(query.get("page", "1"))
+        chunk = chosen[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(chosen) // per_page))
+        headers: dict[str, str] = {}
+        if page < last:
+            base = self._url(f"/repositories/{REPO_ID}/issues")
+            kept = {key: value for key, value in query.items() if key != "page"}
+            headers["Link"] = (
+                f'<{base}?{urlencode({**kept, "page": page + 1})}>; rel="next", '
+                f'<{base}?{urlencode({**kept, "page": last})}>; rel="last"'
             )
         return self._json(200, chunk, headers)
 

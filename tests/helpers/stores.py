@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from helpers.postgres import PostgresServer
 from helpers.postgrest import PostgrestStandin, make_jwt
-from skillci.store import open_store
+from skillci.store import open_store, tables
 from skillci.store.base import Store
+from skillci.store.sql import SqlStore
 
 STORE_KINDS = ("sqlite", "postgres", "supabase")
 JWT_SECRET = "test-jwt-secret-with-at-least-32-characters"
@@ -82,3 +85,26 @@ def bench_result(
         "git_sha": git_sha,
         "branch": branch,
     }
+
+
+@contextmanager
+def database_engine(store: Store) -> Iterator[sa.Engine]:
+    """An engine on the database behind a store: its own for SQLite and Postgres, the stand-in's for Supabase."""
+    if isinstance(store, SqlStore):
+        yield store.engine
+        return
+    url = store.standin.database_url  # type: ignore[attr-defined]
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def insert_rows(store: Store, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows as given (created_at included, in UTC) straight into a store's table, in order, bypassing
+    the store; ids numbered by the database follow the order of rows."""
+    definition = tables.metadata.tables[f"{tables.SCHEMA}.{table}"]
+    with database_engine(store) as engine, engine.begin() as connection:
+        for row in rows:
+            connection.execute(sa.insert(definition).values(dict(row)))

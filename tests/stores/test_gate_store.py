@@ -199,7 +199,11 @@ def test_sqlite_db_migrate_adds_the_key_to_a_store_an_older_skillci_created(tmp_
     second = run_skillci("db", "migrate", "--root", str(tmp_path), "--format", "json")
 
     assert (first.code, second.code) == (0, 0), first.output + second.output
-    assert json.loads(first.stdout)["applied"] == ["column gate_results.idempotency_key"]
+    # the table as recreated above also lacks its created_at index, which migrate restores too
+    assert json.loads(first.stdout)["applied"] == [
+        "column gate_results.idempotency_key",
+        "index gate_results_created_idx",
+    ]
     assert json.loads(second.stdout)["applied"] == []
     store = open_store(f"sqlite:///{path}", root=tmp_path)
     try:

@@ -20,6 +20,7 @@ EXPECTED = {
     "agent_benchmark_results",
     "gate_results",
     "notifications",
+    "metrics_snapshots",
     "memory_entries",
 }
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from skillci.errors import ServiceFailed
-from skillci.runs import RunOutcome, RunReport
+from skillci.errors import BadInput, ServiceFailed
+from skillci.runs import RunOutcome, RunReport, run_id_for
 from skillci.sync_plan import RegistryState, SyncPlan, plan_sync
 
 T = TypeVar("T")
@@ -89,10 +90,181 @@ class BenchContext:
         return cls(frozenset(document.get("known") or ()), baseline)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """The same moment in UTC (a naive one is taken as UTC, as SQLite stores it)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def utc_text(moment: datetime) -> str:
     """A timestamp as ISO 8601 text in UTC with microseconds (a naive one is taken as UTC, as SQLite stores it)."""
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")
+    return as_utc(moment).isoformat(timespec="microseconds")
+
+
+#: The most failure codes and failed gates one weekly report lists.
+WEEKLY_LIST_MAX = 1000
+#: The integer numbers of a `skills` element (or of `totals`) of the weekly numbers, and all of them in order.
+_WEEKLY_COUNTS = ("runs", "finished", "succeeded")
+_WEEKLY_SUMS = ("retries", "tokens_in", "tokens_out")
+
+
+def weekly_payload(*, since: datetime, until: datetime, top_failures: int, recent_gates: int) -> dict[str, Any]:
+    """The payload of ops.skillci_weekly_report, checked as that function checks it (BadInput otherwise)."""
+    if not isinstance(since, datetime) or not isinstance(until, datetime):
+        raise BadInput("weekly report: since and until must be ISO 8601 times")
+    if as_utc(until) <= as_utc(since):
+        raise BadInput("weekly report: until must be after since")
+    for name, value in (("top_failures", top_failures), ("recent_gates", recent_gates)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= WEEKLY_LIST_MAX:
+            raise BadInput(f"weekly report: {name} must be an integer from 0 to {WEEKLY_LIST_MAX}")
+    return {
+        "since": utc_text(since),
+        "until": utc_text(until),
+        "top_failures": top_failures,
+        "recent_gates": recent_gates,
+    }
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _run_numbers(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One `skills` element or `totals` of the weekly numbers, with Python types every store agrees on."""
+    numbers: dict[str, Any] = {name: int(row.get(name) or 0) for name in _WEEKLY_COUNTS}
+    numbers["p50_s"] = _float_or_none(row.get("p50_s"))
+    numbers["p90_s"] = _float_or_none(row.get("p90_s"))
+    numbers.update({name: int(row.get(name) or 0) for name in _WEEKLY_SUMS})
+    numbers["cost_usd"] = float(row.get("cost_usd") or 0.0)
+    return numbers
+
+
+def weekly_from_json(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The weekly numbers (the JSON shape in `skillci.weekly`) with the same Python types from every store."""
+    gates = document.get("gates") or {}
+    return {
+        "skills": [{"skill_id": str(row["skill_id"]), **_run_numbers(row)} for row in document.get("skills") or []],
+        "totals": _run_numbers(document.get("totals") or {}),
+        "daily": [
+            {"day": str(row["day"]), **{name: int(row.get(name) or 0) for name in _WEEKLY_COUNTS}}
+            for row in document.get("daily") or []
+        ],
+        "failures": [
+            {
+                "code": str(row["code"]),
+                "count": int(row["count"]),
+                "runbook": row.get("runbook"),
+                "severity": row.get("severity"),
+            }
+            for row in document.get("failures") or []
+        ],
+        "tiers": [
+            {"skill_id": str(row["skill_id"]), "before": row.get("before"), "after": row.get("after")}
+            for row in document.get("tiers") or []
+        ],
+        "gates": {
+            "total": int(gates.get("total") or 0),
+            "passed": int(gates.get("passed") or 0),
+            "recent_failures": [
+                {
+                    "created_at": str(row["created_at"]),
+                    "commit_sha": row.get("commit_sha"),
+                    "pr_number": None if row.get("pr_number") is None else int(row["pr_number"]),
+                    "run_url": row.get("run_url"),
+                    "failing_skills": list(row.get("failing_skills") or []),
+                }
+                for row in gates.get("recent_failures") or []
+            ],
+        },
+    }
+
+
+#: What a notification's status may be.
+NOTIFICATION_STATUSES = ("sent", "failed")
+
+
+def _text_of(value: Any, name: str, longest: int, what: str) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= longest:
+        raise BadInput(f"{what}: {name} must be a string of 1 to {longest} characters")
+    return value
+
+
+def notification_key(idempotency_key: Any) -> str:
+    """A notification's idempotency key, checked as ops.skillci_notification_status checks it."""
+    return _text_of(idempotency_key, "idempotency_key", 200, "notification")
+
+
+def notification_payload(
+    *, channel: Any, period: Any, idempotency_key: Any, status: Any, payload: Any
+) -> dict[str, Any]:
+    """The payload of ops.skillci_record_notification, checked as that function checks it (BadInput otherwise)."""
+    checked = {
+        "channel": _text_of(channel, "channel", 32, "notification"),
+        "period": _text_of(period, "period", 16, "notification"),
+        "idempotency_key": notification_key(idempotency_key),
+    }
+    if not isinstance(status, str) or status not in NOTIFICATION_STATUSES:
+        raise BadInput("notification: status must be sent or failed")
+    if payload is not None and not isinstance(payload, Mapping):
+        raise BadInput("notification: payload must be a JSON object or null")
+    return {**checked, "status": status, "payload": None if payload is None else dict(payload)}
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def snapshot_payload(*, day: Any, metrics: Any) -> dict[str, Any]:
+    """The payload of ops.skillci_record_snapshot, checked as that function checks it (BadInput otherwise)."""
+    try:
+        valid = isinstance(day, str) and _DAY.fullmatch(day) is not None and bool(date.fromisoformat(day))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise BadInput("snapshot: day must be a date like 2026-11-20")
+    if not isinstance(metrics, Mapping):
+        raise BadInput("snapshot: metrics must be a JSON object")
+    return {"day": day, "metrics": dict(metrics)}
+
+
+#: For each kind of history row: its table, the key that makes importing it idempotent, and the columns it may
+#: not set (the database numbers those rows itself; a run's updated_at is its created_at).
+HISTORY_KINDS: dict[str, tuple[str, str, frozenset[str]]] = {
+    "runs": ("runs", "idempotency_key", frozenset({"updated_at"})),
+    "bench_results": ("agent_benchmark_results", "bench_id", frozenset({"id"})),
+    "gates": ("gate_results", "idempotency_key", frozenset({"id"})),
+}
+
+
+def history_payload(
+    *,
+    runs: Sequence[Mapping[str, Any]],
+    bench_results: Sequence[Mapping[str, Any]],
+    gates: Sequence[Mapping[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """The payload of ops.skillci_record_history: known columns only, created_at and each row's key present;
+    datetimes as ISO 8601 text in UTC; a run without an id gets the one its idempotency key names."""
+    from skillci.store import tables
+
+    payload: dict[str, list[dict[str, Any]]] = {}
+    for kind, rows in (("runs", runs), ("bench_results", bench_results), ("gates", gates)):
+        table, key, refused = HISTORY_KINDS[kind]
+        allowed = set(tables.metadata.tables[f"{tables.SCHEMA}.{table}"].columns.keys()) - refused
+        checked = []
+        for row in rows:
+            if not isinstance(row, Mapping):
+                raise BadInput(f"history: every element of {kind} must be a JSON object")
+            unknown = sorted(str(name) for name in row if name not in allowed)
+            if unknown:
+                raise BadInput(f"history: {kind} rows have unknown column(s) {', '.join(unknown)}")
+            if not isinstance(row.get(key), str) or not isinstance(row.get("created_at"), str | datetime):
+                raise BadInput(
+                    "history: every row needs created_at and its key (idempotency_key, or bench_id for results)"
+                )
+            values = {name: utc_text(value) if isinstance(value, datetime) else value for name, value in row.items()}
+            if kind == "runs":
+                values.setdefault("id", run_id_for(values["idempotency_key"]))
+            checked.append(values)
+        payload[kind] = checked
+    return payload
 
 
 def commit_results_payload(git_sha: str, skill_ids: Sequence[str]) -> dict[str, Any]:
@@ -202,7 +374,10 @@ class Store(ABC):
         """The weekly report's numbers for [since, until), aggregated in the database.
 
         The JSON shape and every definition are in `skillci.weekly`'s module docstring; identical on every
-        store for the same rows. Memory does not grow with the number of runs.
+        store for the same rows (the same keys and Python types; floats may differ in the last bits, as sums
+        are added up in another order). Memory does not grow with the number of runs. A naive since or until
+        is taken as UTC; until must be after since and top_failures and recent_gates integers from 0 to 1000,
+        else BadInput.
         """
 
     @abstractmethod
@@ -220,12 +395,24 @@ class Store(ABC):
         """Record the nightly metrics snapshot of one UTC day (YYYY-MM-DD), replacing that day's earlier one;
         returns (id, created)."""
 
+    @abstractmethod
+    def record_history(
+        self,
+        *,
+        runs: Sequence[Mapping[str, Any]] = (),
+        bench_results: Sequence[Mapping[str, Any]] = (),
+        gates: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, int]:
+        """Import rows that carry their own created_at (demo data, backfills) in one transaction.
+
+        runs, bench_results and gates are rows of runs, agent_benchmark_results and gate_results (see
+        `history_payload`). Idempotent: rows whose key (idempotency_key; bench_id and skill_id for results) is
+        stored already are kept as they are. Returns the rows written now: {"runs", "bench_results", "gates"}.
+        """
+
+    @abstractmethod
     def recent_gates(self, *, limit: int = 20) -> list[dict[str, Any]]:
-        """The last `limit` gate decisions, newest first (reads the whole gate_results table)."""
-        if limit <= 0:
-            return []
-        gates = self.rows("gate_results")
-        return gates[: -limit - 1 : -1]
+        """The last `limit` gate decisions, newest first (the greatest ids), as `rows` gives them."""
 
     @abstractmethod
     def rows(self, table: str) -> list[dict[str, Any]]:

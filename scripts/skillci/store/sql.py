@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,19 +18,30 @@ from sqlalchemy import event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from skillci.errors import BadInput, ServiceFailed
 from skillci.runs import FINISHED_STATES, RUN_NUMBERS, RunOutcome, RunReport, illegal_transition, transition_allowed
 from skillci.store import tables
 from skillci.store.base import (
+    HISTORY_KINDS,
     Baseline,
     BenchContext,
     Store,
     SyncSession,
     Transient,
+    as_utc,
     commit_result_from_json,
     commit_results_payload,
+    history_payload,
+    notification_key,
+    notification_payload,
+    snapshot_payload,
+    utc_text,
+    weekly_from_json,
+    weekly_payload,
 )
 from skillci.sync_plan import KINDS, RegistryState, state_from_json
 
@@ -108,6 +121,12 @@ class SqlStore(Store):
         with self._translated(), self.engine.begin() as connection:
             yield connection
 
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A transaction that only reads."""
+        with self._transaction() as connection:
+            yield connection
+
     def rows(self, table: str) -> list[dict[str, Any]]:
         """Every row of one table, ordered by its primary key."""
         definition = tables.metadata.tables[f"{tables.SCHEMA}.{table}"]
@@ -115,6 +134,19 @@ class SqlStore(Store):
 
         def read() -> list[dict[str, Any]]:
             with self._transaction() as connection:
+                return [dict(row._mapping) for row in connection.execute(query)]
+
+        return self._retrying(read)
+
+    def recent_gates(self, *, limit: int = 20) -> list[dict[str, Any]]:
+        """The last `limit` gate decisions, newest first: the database reads only those rows (LIMIT)."""
+        if limit <= 0:
+            return []
+        gates = tables.gate_results
+        query = sa.select(gates).order_by(gates.c.id.desc()).limit(limit)
+
+        def read() -> list[dict[str, Any]]:
+            with self._reading() as connection:
                 return [dict(row._mapping) for row in connection.execute(query)]
 
         return self._retrying(read)
@@ -212,6 +244,44 @@ class PostgresStore(SqlStore):
         outcome = self._call("skillci_record_gate", dict(record))
         return int(outcome["id"]), bool(outcome["created"])
 
+    def weekly_numbers(
+        self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
+    ) -> dict[str, Any]:
+        """The weekly numbers from one call of ops.skillci_weekly_report (aggregated in the database)."""
+        payload = weekly_payload(since=since, until=until, top_failures=top_failures, recent_gates=recent_gates)
+        return weekly_from_json(self._call("skillci_weekly_report", payload))
+
+    def notification_status(self, idempotency_key: str) -> str | None:
+        """The notification's status through ops.skillci_notification_status."""
+        status = self._call("skillci_notification_status", {"idempotency_key": notification_key(idempotency_key)})
+        return None if status is None else str(status)
+
+    def record_notification(
+        self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
+    ) -> None:
+        """Upsert a delivery attempt through ops.skillci_record_notification."""
+        checked = notification_payload(
+            channel=channel, period=period, idempotency_key=idempotency_key, status=status, payload=payload
+        )
+        self._call("skillci_record_notification", checked)
+
+    def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
+        """The day's snapshot through ops.skillci_record_snapshot (replacing an earlier one of the day)."""
+        outcome = self._call("skillci_record_snapshot", snapshot_payload(day=day, metrics=metrics))
+        return int(outcome["id"]), bool(outcome["created"])
+
+    def record_history(
+        self,
+        *,
+        runs: Sequence[Mapping[str, Any]] = (),
+        bench_results: Sequence[Mapping[str, Any]] = (),
+        gates: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, int]:
+        """Rows with their own created_at through ops.skillci_record_history (one transaction, idempotent)."""
+        payload = history_payload(runs=runs, bench_results=bench_results, gates=gates)
+        written = self._call("skillci_record_history", payload)
+        return {kind: int(written[kind]) for kind in HISTORY_KINDS}
+
 
 class _PostgresSession(SyncSession):
     def __init__(self, connection: Connection) -> None:
@@ -242,9 +312,18 @@ class SqliteStore(SqlStore):
             execution_options={"schema_translate_map": {tables.SCHEMA: None}},
         )
         event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         super().__init__(engine=engine, location=str(path))
         self.path = path
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A deferred transaction: it takes no write lock, and reads one snapshot of the file (WAL)."""
+        self._require_file()
+        with self._translated(), self.engine.connect() as connection:
+            connection.execution_options(skillci_read=True)
+            with connection.begin():
+                yield connection
 
     def migrate(self) -> list[str]:
         """Create the tables that are missing; return their names."""
@@ -255,7 +334,9 @@ class SqliteStore(SqlStore):
         with self._transaction() as connection:
             existing = set(sa.inspect(connection).get_table_names())
             tables.metadata.create_all(connection)
-            added = _add_missing_columns(connection, [table for table in tables.ALL_TABLES if table.name in existing])
+            older = [table for table in tables.ALL_TABLES if table.name in existing]
+            added = _add_missing_columns(connection, older)
+            added += _add_missing_indexes(connection, older)
         return [f"table {table.name}" for table in tables.ALL_TABLES if table.name not in existing] + added
 
     def has_schema(self) -> bool:
@@ -400,6 +481,105 @@ class SqliteStore(SqlStore):
 
         return self._retrying(attempt)
 
+    def weekly_numbers(
+        self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
+    ) -> dict[str, Any]:
+        """The weekly numbers, aggregated by SQLite in one read transaction (percentiles by window functions,
+        interpolated as percentile_cont does)."""
+        weekly_payload(since=since, until=until, top_failures=top_failures, recent_gates=recent_gates)
+        queries = _WeeklyQueries(as_utc(since), as_utc(until), top_failures=top_failures, recent_gates=recent_gates)
+
+        def attempt() -> dict[str, Any]:
+            with self._reading() as connection:
+                connection.exec_driver_sql(f"pragma threads = {_SORTER_THREADS}")  # helpers for the big sort
+                return queries.run(connection)
+
+        return weekly_from_json(self._retrying(attempt))
+
+    def notification_status(self, idempotency_key: str) -> str | None:
+        """The status recorded under the key, or None."""
+        notifications = tables.notifications
+        query = sa.select(notifications.c.status).where(
+            notifications.c.idempotency_key == notification_key(idempotency_key)
+        )
+
+        def attempt() -> str | None:
+            with self._reading() as connection:
+                status = connection.execute(query).scalar_one_or_none()
+            return None if status is None else str(status)
+
+        return self._retrying(attempt)
+
+    def record_notification(
+        self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
+    ) -> None:
+        """Upsert a delivery attempt, checked as ops.skillci_record_notification checks it."""
+        row = notification_payload(
+            channel=channel, period=period, idempotency_key=idempotency_key, status=status, payload=payload
+        )
+        self._require_file()
+        notifications, at = tables.notifications, _now()
+        values = {
+            **row,
+            "payload": sa.null() if row["payload"] is None else row["payload"],
+            "sent_at": at if row["status"] == "sent" else None,
+            "created_at": at,
+        }
+        statement = sqlite_insert(notifications).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["idempotency_key"],
+            set_={name: statement.excluded[name] for name in ("channel", "period", "status", "payload", "sent_at")},
+        )
+
+        def attempt() -> None:
+            with self._transaction() as connection:
+                connection.execute(statement)
+
+        self._retrying(attempt)
+
+    def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
+        """Insert the day's snapshot, or replace the metrics of the one recorded earlier (same row)."""
+        row = snapshot_payload(day=day, metrics=metrics)
+        self._require_file()
+        snapshots, at, the_day = tables.metrics_snapshots, _now(), date.fromisoformat(row["day"])
+        insert = (
+            sqlite_insert(snapshots)
+            .values(day=the_day, metrics=row["metrics"], created_at=at, updated_at=at)
+            .on_conflict_do_nothing(index_elements=["day"])
+        )
+        replace = sa.update(snapshots).where(snapshots.c.day == the_day).values(metrics=row["metrics"], updated_at=at)
+        stored = sa.select(snapshots.c.id).where(snapshots.c.day == the_day)
+
+        def attempt() -> tuple[int, bool]:
+            with self._transaction() as connection:
+                inserted = connection.execute(insert)
+                if inserted.rowcount:
+                    return int(inserted.lastrowid), True
+                connection.execute(replace)
+                return int(connection.execute(stored).scalar_one()), False
+
+        return self._retrying(attempt)
+
+    def record_history(
+        self,
+        *,
+        runs: Sequence[Mapping[str, Any]] = (),
+        bench_results: Sequence[Mapping[str, Any]] = (),
+        gates: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, int]:
+        """Rows with their own created_at, in one IMMEDIATE transaction; rows whose key is stored are kept."""
+        payload = history_payload(runs=runs, bench_results=bench_results, gates=gates)
+        self._require_file()
+
+        def attempt() -> dict[str, int]:
+            written = {}
+            with self._transaction() as connection:
+                for kind, (name, key, _) in HISTORY_KINDS.items():
+                    written[kind] = _import_rows(connection, name, key, payload[kind])
+            return written
+
+        return self._retrying(attempt)
+
 
 #: The columns of agent_benchmark_results that Store.commit_results answers with.
 _COMMIT_RESULT_COLUMNS = (
@@ -474,6 +654,288 @@ def _gate_row(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _import_rows(connection: Connection, name: str, key: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert history rows into one table (their timestamps parsed), keeping rows whose key is stored; count
+    the rows written. Rows are inserted in groups of the same columns (one executemany each)."""
+    table = tables.metadata.tables[f"{tables.SCHEMA}.{name}"]
+    times = {column.name for column in table.columns if isinstance(column.type, sa.DateTime)}
+    conflict = ["bench_id", "skill_id"] if key == "bench_id" else [key]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        values = {
+            column: as_utc(datetime.fromisoformat(value)) if column in times and isinstance(value, str) else value
+            for column, value in row.items()
+        }
+        if name == "runs":
+            values.setdefault("source", "production")
+            values["updated_at"] = values["created_at"]
+        groups.setdefault(tuple(values), []).append(values)
+    written = 0
+    for group in groups.values():
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
+        written += int(connection.execute(statement, group).rowcount)
+    return written
+
+
+#: Helper threads SQLite's sorter may use for the weekly numbers' one big sort (of every measured run).
+_SORTER_THREADS = 2
+#: The percentiles of the weekly numbers: their names and where they fall (0 to 1).
+PERCENTILES = (("p50_s", 0.5), ("p90_s", 0.9))
+
+
+class _CrossJoin(sa.sql.selectable.Join):
+    """An inner join SQLite must run with its left side as the outer loop (`CROSS JOIN … ON`)."""
+
+    inherit_cache = True
+
+
+@compiles(_CrossJoin, "sqlite")
+def _compile_cross_join(join: _CrossJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    linter = kw.get("from_linter")
+    if linter is not None:  # as visit_join does: the two sides are joined, not a cartesian product
+        linter.edges.update(itertools.product(join.left._from_objects, join.right._from_objects))
+    left = compiler.process(join.left, **{**kw, "asfrom": True})
+    right = compiler.process(join.right, **{**kw, "asfrom": True})
+    assert join.onclause is not None, "a CROSS JOIN … ON has a condition"
+    return f"{left} CROSS JOIN {right} ON {compiler.process(join.onclause, **kw)}"
+
+
+def _percentile_position(fraction: float, count: int) -> tuple[int, int, float]:
+    """Where percentile_cont(fraction) falls among count sorted values: the 1-based ranks of the values below
+    and above it, and how far between them (the same double arithmetic as PostgreSQL's)."""
+    exact = fraction * (count - 1)
+    lower = math.floor(exact)
+    return lower + 1, math.ceil(exact) + 1, exact - lower
+
+
+class _WeeklyQueries:
+    """The weekly numbers on SQLite, every number computed by SQLite.
+
+    SQLite sorts the rows of every GROUP BY whose input is not in order, so each query reads a window skill by
+    skill (skills CROSS JOIN runs: one range of runs_window_idx per skill, in skill order) and groups nothing
+    else over the runs: per-skill aggregates come in order, and each UTC day is a range of its own. A
+    percentile is interpolated, in SQL as percentile_cont does, between the values at two ranks: for one
+    skill, read by ORDER BY … LIMIT 2 OFFSET rank (a bounded sort of that skill's runs); for all runs, by one
+    sort of them all (row_number). The ranks come from the counts of the first query. Only one row per skill,
+    day, failure code, tier change or failed gate comes back; SQLite's sorts spill to its temporary files past
+    its cache, so memory does not follow the number of runs."""
+
+    def __init__(self, since: datetime, until: datetime, *, top_failures: int, recent_gates: int) -> None:
+        self.since, self.until = since, until
+        self.top_failures, self.recent_gates = top_failures, recent_gates
+        runs, skills = tables.runs, tables.skills
+        self.finished = runs.c.status.in_(FINISHED_STATES)
+        self.succeeded = runs.c.status == "succeeded"
+        self.start, self.end = sa.bindparam("start", type_=sa.DateTime()), sa.bindparam("end", type_=sa.DateTime())
+        in_range = sa.and_(
+            runs.c.skill_id == skills.c.id, runs.c.created_at >= self.start, runs.c.created_at < self.end
+        )
+        #: the runs of [start, end), skill by skill
+        self.skill_by_skill = _CrossJoin(skills, runs, in_range)
+        self.per_skill_percentiles = self.skill_percentiles()
+        self.whole_percentiles = self.all_percentiles()
+
+    def run(self, connection: Connection) -> dict[str, Any]:
+        """The numbers in the JSON shape of `skillci.weekly` (before `weekly_from_json`)."""
+        window = {"start": self.since, "end": self.until}
+        skills, totals = [], {}
+        for row in connection.execute(self.numbers(), window):
+            numbers = dict(row._mapping)
+            measured, whole = numbers.pop("measured"), numbers.pop("whole")
+            numbers.update(self.percentiles(connection, None if whole else row.skill_id, measured))
+            if whole:
+                numbers.pop("skill_id")
+                totals = numbers
+            else:
+                skills.append(numbers)
+        return {
+            "skills": skills,
+            "totals": totals,
+            "daily": self.daily(connection),
+            "failures": [dict(row._mapping) for row in connection.execute(self.failures(), window)],
+            "tiers": [dict(row._mapping) for row in connection.execute(self.tiers())],
+            "gates": self.gates(connection),
+        }
+
+    def numbers(self) -> sa.Executable:
+        """Counts and sums per skill (in skill order: nothing to sort), and their totals; `measured` counts
+        the finished runs that reported a duration (the percentiles' runs)."""
+        runs, skills, count, total = tables.runs, tables.skills, sa.func.count, sa.func.sum
+        per_skill = (
+            sa.select(
+                skills.c.id.label("skill_id"),
+                count().label("runs"),
+                count().filter(self.finished).label("finished"),
+                count().filter(self.succeeded).label("succeeded"),
+                sa.func.coalesce(total(runs.c.ci_attempts - 1).filter(runs.c.ci_attempts > 1), 0).label("retries"),
+                sa.func.coalesce(total(runs.c.tokens_in), 0).label("tokens_in"),
+                sa.func.coalesce(total(runs.c.tokens_out), 0).label("tokens_out"),
+                sa.func.coalesce(total(runs.c.cost_usd), 0.0).label("cost_usd"),
+                count(runs.c.duration_s).filter(self.finished).label("measured"),
+            )
+            .select_from(self.skill_by_skill)
+            .group_by(skills.c.id)
+            .cte("per_skill")
+        )
+        names = ("runs", "finished", "succeeded", "retries", "tokens_in", "tokens_out", "cost_usd", "measured")
+        each = sa.select(sa.literal(False).label("whole"), per_skill)
+        whole = sa.select(
+            sa.literal(True), sa.null(), *(sa.func.coalesce(total(per_skill.c[name]), 0) for name in names)
+        )
+        return sa.union_all(each, whole).order_by(sa.literal_column("whole"), sa.literal_column("skill_id"))
+
+    def skill_percentiles(self) -> sa.Executable:
+        """Every percentile of the durations of one skill's measured runs (bind `skill`): for each, the values
+        at its two ranks, read by a bounded sort of that skill's runs from the low end or the high end,
+        whichever is nearer (bind take_, skip_), and interpolated in SQL (bind between_) as float8_lerp does."""
+        runs, skills = tables.runs, tables.skills
+        values = []
+        for name, fraction in PERCENTILES:
+            ranked = (
+                sa.select(runs.c.duration_s.label("value"))
+                .select_from(self.skill_by_skill)
+                .where(skills.c.id == sa.bindparam("skill", type_=sa.String()))
+                .where(self.finished, runs.c.duration_s.is_not(None))
+                .order_by(runs.c.duration_s if fraction <= 0.5 else runs.c.duration_s.desc())
+                .limit(sa.bindparam(f"take_{name}", type_=sa.Integer()))
+                .offset(sa.bindparam(f"skip_{name}", type_=sa.Integer()))
+                .subquery(f"ranked_{name}")
+            )
+            low, high = sa.func.min(ranked.c.value), sa.func.max(ranked.c.value)
+            between = sa.bindparam(f"between_{name}", type_=sa.Float())
+            values.append(sa.select(low + between * (high - low)).scalar_subquery().label(name))
+        return sa.select(*values)
+
+    def all_percentiles(self) -> sa.Executable:
+        """Every percentile of the durations of all measured runs: one sort of them all (row_number), the
+        values at the ranks the percentiles need (bind lower_, upper_), interpolated (bind between_)."""
+        runs = tables.runs
+        rank = sa.func.row_number().over(order_by=runs.c.duration_s).label("rank")
+        ranked = (
+            sa.select(runs.c.duration_s.label("value"), rank)
+            .select_from(self.skill_by_skill)
+            .where(self.finished, runs.c.duration_s.is_not(None))
+            .subquery("ranked")
+        )
+        values, wanted = [], []
+        for name, _ in PERCENTILES:
+            lower, upper = (
+                sa.bindparam(f"lower_{name}", type_=sa.Integer()),
+                sa.bindparam(f"upper_{name}", type_=sa.Integer()),
+            )
+            low = sa.func.max(sa.case((ranked.c.rank == lower, ranked.c.value)))
+            high = sa.func.max(sa.case((ranked.c.rank == upper, ranked.c.value)))
+            between = sa.bindparam(f"between_{name}", type_=sa.Float())
+            values.append((low + between * (high - low)).label(name))
+            wanted += [lower, upper]
+        return sa.select(*values).where(ranked.c.rank.in_(wanted))
+
+    def percentiles(self, connection: Connection, skill_id: str | None, count: int) -> dict[str, Any]:
+        """The percentiles of one skill (of all skills, for None) whose measured runs number count."""
+        if count == 0:
+            return {name: None for name, _ in PERCENTILES}
+        parameters: dict[str, Any] = {"start": self.since, "end": self.until, "skill": skill_id}
+        for name, fraction in PERCENTILES:
+            lower, upper, between = _percentile_position(fraction, count)
+            parameters.update({f"lower_{name}": lower, f"upper_{name}": upper, f"between_{name}": between})
+            parameters[f"take_{name}"] = 1 + (upper > lower)
+            parameters[f"skip_{name}"] = lower - 1 if fraction <= 0.5 else count - upper
+        query = self.per_skill_percentiles if skill_id is not None else self.whole_percentiles
+        return dict(connection.execute(query, parameters).one()._mapping)
+
+    def daily(self, connection: Connection) -> list[dict[str, Any]]:
+        """Runs per UTC day the window touches: each day is a range of created_at; days without runs are left
+        out."""
+        count = sa.func.count
+        query = sa.select(
+            count().label("runs"),
+            count().filter(self.finished).label("finished"),
+            count().filter(self.succeeded).label("succeeded"),
+        ).select_from(self.skill_by_skill)
+        found = []
+        day = self.since.replace(hour=0, minute=0, second=0, microsecond=0)
+        while day < self.until:
+            after = day + timedelta(days=1)
+            bounds = {"start": max(day, self.since), "end": min(after, self.until)}
+            row = connection.execute(query, bounds).one()
+            if row.runs:
+                found.append({"day": day.date().isoformat(), **row._mapping})
+            day = after
+        return found
+
+    def failures(self) -> sa.Executable:
+        """The most frequent failure codes of the window with their runbook and severity."""
+        runs, modes = tables.runs, tables.failure_modes
+        number = sa.func.count().label("count")
+        counted = (
+            sa.select(runs.c.failure_code.label("code"), number)
+            .select_from(self.skill_by_skill)
+            .where(runs.c.failure_code.is_not(None))
+            .group_by(runs.c.failure_code)
+            .order_by(number.desc(), runs.c.failure_code)
+            .limit(self.top_failures)
+            .subquery("counted")
+        )
+        return (
+            sa.select(counted.c.code, counted.c["count"], modes.c.runbook, modes.c.severity)
+            .select_from(counted.outerjoin(modes, modes.c.code == counted.c.code))
+            .order_by(counted.c["count"].desc(), counted.c.code)
+        )
+
+    def tiers(self) -> sa.Executable:
+        """Skills whose latest tier before until differs from their latest tier before since."""
+        after, before = _latest_tiers(self.until, "after"), _latest_tiers(self.since, "before")
+        return (
+            sa.select(after.c.skill_id, before.c.tier.label("before"), after.c.tier.label("after"))
+            .select_from(after.outerjoin(before, before.c.skill_id == after.c.skill_id))
+            .where(before.c.tier.is_distinct_from(after.c.tier))
+            .order_by(after.c.skill_id)
+        )
+
+    def gates(self, connection: Connection) -> dict[str, Any]:
+        """Gate decisions of the window: how many, how many passed, and the newest failed ones."""
+        gates, count = tables.gate_results, sa.func.count
+        in_window = sa.and_(gates.c.created_at >= self.since, gates.c.created_at < self.until)
+        total, passed = connection.execute(sa.select(count(), count().filter(gates.c.passed)).where(in_window)).one()
+        is_list = sa.func.json_type(gates.c.numbers, "$.failing_skills", type_=sa.String) == "array"
+        failing = sa.case(
+            (is_list, sa.func.json_extract(gates.c.numbers, "$.failing_skills", type_=sa.String)), else_="[]"
+        )
+        recent = (
+            sa.select(
+                gates.c.created_at, gates.c.commit_sha, gates.c.pr_number, gates.c.run_url, failing.label("failing")
+            )
+            .where(in_window, sa.not_(gates.c.passed))
+            .order_by(gates.c.created_at.desc(), gates.c.id.desc())
+            .limit(self.recent_gates)
+        )
+        failures = [
+            {
+                "created_at": utc_text(row.created_at),
+                "commit_sha": row.commit_sha,
+                "pr_number": row.pr_number,
+                "run_url": row.run_url,
+                "failing_skills": json.loads(row.failing),
+            }
+            for row in connection.execute(recent)
+        ]
+        return {"total": total, "passed": passed, "recent_failures": failures}
+
+
+def _latest_tiers(before: datetime, name: str) -> sa.Subquery:
+    """Each skill's tier in its latest bench result created before a moment (greatest created_at, then id)."""
+    results = tables.agent_benchmark_results
+    position = sa.func.row_number().over(
+        partition_by=results.c.skill_id, order_by=[results.c.created_at.desc(), results.c.id.desc()]
+    )
+    ranked = (
+        sa.select(results.c.skill_id, results.c.tier, position.label("position"))
+        .where(results.c.created_at < before)
+        .subquery(f"{name}_ranked")
+    )
+    return sa.select(ranked.c.skill_id, ranked.c.tier).where(ranked.c.position == 1).subquery(name)
+
+
 def _add_missing_columns(connection: Connection, existing: Sequence[sa.Table]) -> list[str]:
     """Bring tables an older skillci created up to date: add the (nullable) columns added since, with their
     unique constraints as unique indexes (SQLite cannot add a constraint to a table); name what was added."""
@@ -504,6 +966,25 @@ def _add_missing_columns(connection: Connection, existing: Sequence[sa.Table]) -
             if names & {column.name for column in index.columns}:
                 index.create(connection, checkfirst=True)
     return added
+
+
+def _add_missing_indexes(connection: Connection, existing: Sequence[sa.Table]) -> list[str]:
+    """Create the indexes added to tables an older skillci created (runs_window_idx, say); name them."""
+    inspector = sa.inspect(connection)
+    added = []
+    for table in existing:
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            if index.name not in present:
+                index.create(connection)
+                added.append(f"index {index.name}")
+    return added
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock at once (BEGIN IMMEDIATE); reads (skillci_read) take none."""
+    read = connection.get_execution_options().get("skillci_read")
+    connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

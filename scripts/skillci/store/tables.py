@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -26,6 +27,20 @@ from skillci.runs import RUN_STATES
 
 #: The schema name the Postgres migrations use; SQLite maps it away (schema_translate_map).
 SCHEMA = "ops"
+
+#: The columns of runs the weekly report aggregates, in the order of the index that covers them: a skill's
+#: runs of a window are one range of it, so per-skill aggregates need no sort.
+WINDOW_COLUMNS = (
+    "skill_id",
+    "created_at",
+    "status",
+    "duration_s",
+    "ci_attempts",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "failure_code",
+)
 
 
 metadata = MetaData(schema=SCHEMA)
@@ -136,6 +151,8 @@ runs = Table(
     CheckConstraint("source in ('bench', 'production')", name="runs_source_check"),
     Index("runs_skill_created_idx", "skill_id", "created_at"),
     Index("runs_created_idx", "created_at"),
+    # the weekly report reads a window of runs skill by skill from this index alone
+    Index("runs_window_idx", *WINDOW_COLUMNS),
 )
 
 run_events = Table(
@@ -216,6 +233,16 @@ notifications = Table(
     Column("sent_at", DateTime(timezone=True)),
     _created_at(),
     CheckConstraint("status in ('sent', 'failed')", name="notifications_status_check"),
+)
+
+metrics_snapshots = Table(
+    "metrics_snapshots",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("day", Date, nullable=False),
+    Column("metrics", Json, nullable=False),
+    *_timestamps(),
+    UniqueConstraint("day", name="metrics_snapshots_day_key"),
 )
 
 memory_entries = Table(
