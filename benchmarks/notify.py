@@ -63,6 +63,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from measuring import MB, load_average  # noqa: E402
 
+from skillci.sync_plan import ROW_COLUMNS  # noqa: E402
+
 GOALS_S = {"postgres": 2.0, "sqlite": 5.0}
 STATUSES = (
     ("succeeded", 0.80),
@@ -88,18 +90,8 @@ RUN_COLUMNS = (
     "created_at",
     "updated_at",
 )
-MODE_COLUMNS = (
-    "code",
-    "category",
-    "severity",
-    "description",
-    "runbook",
-    "http_status",
-    "retryable",
-    "ci_behavior",
-    "spec",
-    "content_hash",
-)
+#: The failure_modes columns a registry row carries (as a sync writes them).
+MODE_COLUMNS = (*ROW_COLUMNS["failure_modes"], "spec", "content_hash")
 RUN_INDEXES = ("runs_skill_created_idx", "runs_created_idx", "runs_window_idx")
 
 

@@ -520,39 +520,18 @@ def notify() -> None:
 @store_option
 @format_option(FORMATS_NOTIFY, help_text="How to print the report when it goes to no channel (default: markdown).")
 @verbosity_options
-def notify_weekly(
-    week: str | None,
-    since: str | None,
-    until: str | None,
-    slack_webhook: str | None,
-    github_repo: str | None,
-    dry_run: bool,
-    force: bool,
-    keep_dir: Path | None,
-    root: Path,
-    store: str | None,
-    output_format: str | None,
-    verbose: int,
-    quiet: int,
-) -> None:
+def notify_weekly(root: Path, output_format: str | None, verbose: int, quiet: int, **options: Any) -> None:
     """The weekly report from the store: to Slack and/or a GitHub issue, once per week and channel."""
     from skillci.commands.notify import notify_weekly as command
 
+    # The other options go to the command as they are: it names and types them.
     _invoke(
         "notify weekly",
         root,
         command,
-        store=store,
-        week=week,
-        since=since,
-        until=until,
-        slack_webhook=slack_webhook,
-        github_repo=github_repo,
-        dry_run=dry_run,
-        force=force,
         output_format=output_format or "markdown",
-        keep_dir=keep_dir,
         verbosity=verbose - quiet,
+        **options,
     )
 
 

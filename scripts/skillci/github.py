@@ -224,6 +224,8 @@ _BACKOFF_CAP_S = 8.0
 _SECONDARY_LIMIT_WAIT_S = 60.0
 _FORK_HINT = "fork pull requests get the job summary only"
 _T = TypeVar("_T")
+#: What a create step finds again on a retry (a comment, an issue).
+_F = TypeVar("_F")
 
 
 @dataclass(frozen=True)
@@ -535,23 +537,47 @@ def _sticky(client: Github, *, repository: str, number: int, text: str, marker: 
         found = existing
         return _call(lambda: _edit(found, text, repository=repository, step=step), step=step, policy=policy)
     step = _Step(f"POST {issue_path}/comments")
+
+    def adopt(landed: IssueComment) -> CommentOutcome:
+        if _same(landed, text):
+            return CommentOutcome("created", landed.html_url)
+        return _edit(landed, text, repository=repository, step=step)
+
+    create = _create_once(
+        step,
+        listing=listing,
+        find=lambda: _first_marked(issue.get_comments(), marker),
+        adopt=adopt,
+        create=lambda: CommentOutcome("created", issue.create_comment(text).html_url),
+    )
+    return _call(create, step=step, policy=policy)
+
+
+def _create_once(
+    step: _Step,
+    *,
+    listing: str,
+    find: Callable[[], _F | None],
+    adopt: Callable[[_F], _T],
+    create: Callable[[], _T],
+) -> Callable[[], _T]:
+    """A create step for `_call` whose retries first look (GET `listing`) for what an earlier attempt created."""
+    post = step.what
     tried = False
 
-    def create() -> CommentOutcome:
+    def attempt() -> _T:
         # A create that failed with a 5xx or a dropped connection may still have landed: look again first.
         nonlocal tried
         if tried:
             step.what = listing
-            landed = _first_marked(issue.get_comments(), marker)
+            landed = find()
             if landed is not None:
-                if _same(landed, text):
-                    return CommentOutcome("created", landed.html_url)
-                return _edit(landed, text, repository=repository, step=step)
+                return adopt(landed)
         tried = True
-        step.what = f"POST {issue_path}/comments"
-        return CommentOutcome("created", issue.create_comment(text).html_url)
+        step.what = post
+        return create()
 
-    return _call(create, step=step, policy=policy)
+    return attempt
 
 
 # --- the REST API: one issue per week ---------------------------------------------------------------
@@ -668,25 +694,20 @@ def _weekly(
 
         return _call(edit, step=step, policy=policy)
     step = _Step(f"POST {issues_path}")
-    tried = False
 
-    def create() -> IssueOutcome:
-        # A create that failed with a 5xx or a dropped connection may still have landed: look again first.
-        nonlocal tried
-        if tried:
-            step.what = listing
-            landed = _first_marked_issue(labelled(), marker)
-            if landed is not None:
-                if landed.title == title and _normalised(landed.body) == _normalised(text):
-                    return IssueOutcome("created", landed.html_url, landed.number)
-                step.what = f"PATCH {issues_path}/{landed.number}"
-                landed.edit(title=title, body=text)
-                return IssueOutcome("created", landed.html_url, landed.number)
-        tried = True
-        step.what = f"POST {issues_path}"
+    def adopt(landed: Issue) -> IssueOutcome:
+        if not (landed.title == title and _normalised(landed.body) == _normalised(text)):
+            step.what = f"PATCH {issues_path}/{landed.number}"
+            landed.edit(title=title, body=text)
+        return IssueOutcome("created", landed.html_url, landed.number)
+
+    def post() -> IssueOutcome:
         issue = repo.create_issue(title=title, body=text, labels=[label])
         return IssueOutcome("created", issue.html_url, issue.number)
 
+    create = _create_once(
+        step, listing=listing, find=lambda: _first_marked_issue(labelled(), marker), adopt=adopt, create=post
+    )
     return _call(create, step=step, policy=policy)
 
 

@@ -56,6 +56,14 @@ def project_copy(target: Path) -> Path:
     return target
 
 
+def project_calling(target: Path, caller: str, text: str, *, workflow: str) -> Path:
+    """A project copy with one more workflow file, caller (its path), whose text calls our `workflow`; committed."""
+    repo = project_copy(target)
+    (repo / caller).write_text(text, encoding="utf-8")
+    commit_all(repo, f"test: call {workflow}")
+    return repo
+
+
 def commit_all(repo: Path, message: str) -> None:
     """Stage and commit everything in repo."""
     git("add", "-A", cwd=repo)

@@ -2,17 +2,69 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import logging
 import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
 import responses
 
+from skillci.errors import SkillciError
+
 JSON_TYPE = "application/json; charset=utf-8"
 REPO_ID = 4242
+#: The time skillci.github's clock stands at under `record_waits` (its `_now`).
+NOW = 1_700_000_000.0
+
+
+def record_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every sleep skillci.github asks for, recorded instead of slept; the clock stands at NOW."""
+    from skillci import github
+
+    recorded: list[float] = []
+    monkeypatch.setattr(github, "_sleep", recorded.append)
+    monkeypatch.setattr(github, "_now", lambda: NOW)
+    return recorded
+
+
+@contextmanager
+def serving(stub: FakeGitHub | None = None) -> Iterator[FakeGitHub]:
+    """stub (a new FakeGitHub at api.github.com by default) answering through `responses`; a request it does
+    not answer fails."""
+    stub = FakeGitHub() if stub is None else stub
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        stub.install(mock)
+        yield stub
+
+
+def capture_github_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture every log record, PyGithub's debug log included (imported first: it sets its level on import)."""
+    importlib.import_module("github")
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="github")
+
+
+def collect_texts(call: Callable[..., Any], texts: list[str], shown: Callable[[Any], list[str]]) -> Callable[..., None]:
+    """call(**options), with everything its error (which may carry no cause or context) or outcome shows
+    (`shown`) added to texts."""
+
+    def attempt(**options: Any) -> None:
+        try:
+            outcome = call(**options)
+        except SkillciError as error:
+            texts.extend([str(error), repr(error), error.format(), repr(error.__cause__), repr(error.__context__)])
+            assert error.__cause__ is None and error.__context__ is None
+        else:
+            texts.extend(shown(outcome))
+
+    return attempt
 
 
 @dataclass
@@ -115,6 +167,11 @@ class FakeGitHub:
         """Make `method path` fail as if the connection were refused, `times` times."""
         error = requests.exceptions.ConnectionError("connection refused")
         self.faults.append(Fault(method, path, 0, {}, "", times, error=error))
+
+    def arguments(self, call: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+        """Keyword arguments for a skillci.github call against this stand-in: its repository, token and API URL,
+        then the call's own, then options (each may replace what comes before)."""
+        return {"repository": self.repository, "token": self.token, "api_url": self.api, **call, **options}
 
     # -- reading what happened ------------------------------------------------------------------
 

@@ -11,11 +11,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from helpers import REPO_ROOT
 from helpers.postgres import PostgresServer
 from helpers.postgrest import PostgrestStandin, make_jwt
+from skillci.commands.validate import run_validation
 from skillci.store import open_store, tables
 from skillci.store.base import Store
 from skillci.store.sql import SqlStore
+from skillci.sync_plan import desired_state
 
 STORE_KINDS = ("sqlite", "postgres", "supabase")
 JWT_SECRET = "test-jwt-secret-with-at-least-32-characters"
@@ -50,6 +53,34 @@ def migrated_store(
         with _closing(open_store("supabase", root=tmp_path)) as store:
             store.standin = standin  # type: ignore[attr-defined]
             yield store
+
+
+def example_registry() -> dict[str, dict[str, Any]]:
+    """The repository's own registry (skills, tools, failure modes) as a sync wants it."""
+    result = run_validation(root=REPO_ROOT)
+    assert result.ok
+    return desired_state(result.data)
+
+
+def sync_example(store: Store) -> None:
+    """Sync the repository's own registry into store."""
+    store.sync(example_registry(), git_sha=None, apply=True)
+
+
+def store_fixture(*, synced: bool = False) -> Any:
+    """A test module's `store` fixture (assign it to `store`): each kind of store in turn, freshly migrated and,
+    when synced, holding the repository's own registry."""
+
+    @pytest.fixture(params=STORE_KINDS)
+    def store(
+        request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[Store]:
+        with migrated_store(request.param, tmp_path=tmp_path, postgres=postgres, monkeypatch=monkeypatch) as opened:
+            if synced:
+                sync_example(opened)
+            yield opened
+
+    return store
 
 
 @contextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,34 +11,19 @@ from typing import Any
 import psycopg
 import pytest
 
-from helpers import REPO_ROOT
 from helpers.postgres import PostgresServer
-from helpers.stores import STORE_KINDS, bench_result, migrated_store
-from skillci.commands.validate import run_validation
+from helpers.stores import bench_result, store_fixture, sync_example
 from skillci.errors import BadInput, ExitCode
 from skillci.runs import build_report
 from skillci.store import open_store
 from skillci.store.base import Store
-from skillci.sync_plan import desired_state
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 PARENT = "fedcba9876543210fedcba9876543210fedcba98"
 UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 
 
-@pytest.fixture(params=STORE_KINDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    with migrated_store(request.param, tmp_path=tmp_path, postgres=postgres, monkeypatch=monkeypatch) as opened:
-        _sync(opened)
-        yield opened
-
-
-def _sync(store: Store) -> None:
-    result = run_validation(root=REPO_ROOT)
-    assert result.ok
-    store.sync(desired_state(result.data), git_sha=None, apply=True)
+store = store_fixture(synced=True)
 
 
 def _result(skill_id: str, *, passed: int = 1, **fields: Any) -> dict[str, Any]:
@@ -187,7 +171,7 @@ def test_postgres_answers_in_utc_whatever_the_session_time_zone(postgres: Postgr
     store = open_store(url, root=tmp_path)
     try:
         store.migrate()
-        _sync(store)
+        sync_example(store)
         postgres.psql(f"alter database {name} set timezone to 'Asia/Kolkata'", url=url)
         store.record_bench([], [_result("fix-lint", bench_id="bench-1", git_sha=HEAD)])
         [row] = store.rows("agent_benchmark_results")
@@ -206,7 +190,7 @@ def test_only_the_service_role_may_read_commit_results(postgres: PostgresServer,
     store = open_store(url, root=tmp_path)
     try:
         store.migrate()
-        _sync(store)
+        sync_example(store)
         store.record_bench([], [_result("fix-lint", bench_id="bench-1", git_sha=HEAD)])
     finally:
         store.close()

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import REPO_ROOT
-from helpers.postgres import PostgresServer
-from helpers.stores import STORE_KINDS, bench_result, migrated_store
-from skillci.commands.validate import run_validation
+from helpers.stores import bench_result, store_fixture
 from skillci.errors import BadInput
 from skillci.runs import build_report
 from skillci.store.base import Store
-from skillci.sync_plan import desired_state
 
-
-@pytest.fixture(params=STORE_KINDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    with migrated_store(request.param, tmp_path=tmp_path, postgres=postgres, monkeypatch=monkeypatch) as opened:
-        result = run_validation(root=REPO_ROOT)
-        assert result.ok
-        opened.sync(desired_state(result.data), git_sha=None, apply=True)
-        yield opened
+store = store_fixture(synced=True)
 
 
 def _result(skill_id: str, *, bench_id: str, score: float | None, branch: str, git_sha: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from helpers import REPO_ROOT
 from helpers.cli import run_skillci
 from helpers.postgres import PostgresServer
-from helpers.stores import STORE_KINDS, migrated_store
+from helpers.stores import store_fixture
 from skillci.errors import BadInput, ExitCode
 from skillci.store import open_store
 from skillci.store.base import Store
@@ -24,12 +23,7 @@ from skillci.store.sql import migration_files
 GATE = "20261121000400"
 
 
-@pytest.fixture(params=STORE_KINDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    with migrated_store(request.param, tmp_path=tmp_path, postgres=postgres, monkeypatch=monkeypatch) as opened:
-        yield opened
+store = store_fixture()
 
 
 def _gate(key: str = "gate/pr-42/run-7/1", **fields: Any) -> dict[str, Any]:

@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import REPO_ROOT
-from helpers.postgres import PostgresServer
-from helpers.stores import STORE_KINDS, migrated_store
-from skillci.commands.validate import run_validation
+from helpers.stores import example_registry, store_fixture
 from skillci.errors import BadInput
 from skillci.runs import build_report, error_fingerprint
 from skillci.store.base import Store
-from skillci.sync_plan import desired_state
 
-
-@pytest.fixture(params=STORE_KINDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    with migrated_store(request.param, tmp_path=tmp_path, postgres=postgres, monkeypatch=monkeypatch) as opened:
-        yield opened
+store = store_fixture()
 
 
 @pytest.fixture(scope="module")
 def example() -> dict[str, dict[str, Any]]:
-    result = run_validation(root=REPO_ROOT)
-    assert result.ok
-    return desired_state(result.data)
+    return example_registry()
 
 
 def _by_key(rows: list[dict[str, Any]], key: str = "id") -> dict[str, dict[str, Any]]:

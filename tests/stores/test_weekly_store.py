@@ -12,7 +12,7 @@ import math
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,15 +21,19 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from helpers import REPO_ROOT
 from helpers.postgres import PostgresServer
-from helpers.stores import STORE_KINDS, database_engine, insert_rows, migrated_store
-from skillci.commands.validate import run_validation
+from helpers.stores import (
+    database_engine,
+    example_registry,
+    insert_rows,
+    migrated_store,
+    store_fixture,
+    sync_example,
+)
 from skillci.errors import BadInput, ExitCode
 from skillci.runs import FINISHED_STATES, run_id_for
 from skillci.store import open_store
 from skillci.store.base import Store
-from skillci.sync_plan import desired_state
 from skillci.weekly import WeeklyReport, iso_week
 
 WEEK = iso_week("2026-W47")  # Monday 2026-11-16 00:00 UTC to Monday 2026-11-23
@@ -43,26 +47,12 @@ def at(day: int, hour: int = 0, minute: int = 0, second: int = 0, microsecond: i
     return datetime(2026, 11, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
-@pytest.fixture(params=STORE_KINDS)
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    with migrated_store(request.param, tmp_path=tmp_path, postgres=postgres, monkeypatch=monkeypatch) as opened:
-        _sync(opened)
-        yield opened
+store = store_fixture(synced=True)
 
 
 @pytest.fixture(scope="module")
 def registry() -> dict[str, dict[str, Any]]:
-    result = run_validation(root=REPO_ROOT)
-    assert result.ok
-    return desired_state(result.data)
-
-
-def _sync(store: Store) -> None:
-    result = run_validation(root=REPO_ROOT)
-    assert result.ok
-    store.sync(desired_state(result.data), git_sha=None, apply=True)
+    return example_registry()
 
 
 def run_row(key: str, skill_id: str, status: str, created_at: datetime, **numbers: Any) -> dict[str, Any]:
@@ -439,7 +429,7 @@ def test_postgres_buckets_by_utc_day_whatever_the_session_time_zone(postgres: Po
     store = open_store(url, root=tmp_path)
     try:
         store.migrate()
-        _sync(store)
+        sync_example(store)
         hand_built_week(store)
         found = store.weekly_numbers(since=SINCE, until=UNTIL)
     finally:
@@ -615,7 +605,7 @@ def test_sqlite_and_postgres_agree_with_each_other_and_with_the_definitions(
     found: dict[str, list[dict[str, Any]]] = {}
     for kind in ("sqlite", "postgres"):
         with migrated_store(kind, tmp_path=tmp_path / kind, postgres=postgres, monkeypatch=monkeypatch) as store:
-            _sync(store)
+            sync_example(store)
             for table, rows in history.items():
                 insert_rows(store, table, rows)
             found[kind] = [
@@ -818,7 +808,7 @@ def test_sqlite_reads_the_week_while_another_writer_holds_the_lock(tmp_path: Pat
     path = tmp_path / "store.db"
     store = open_store(f"sqlite:///{path}", root=tmp_path)
     store.migrate()
-    _sync(store)
+    sync_example(store)
     hand_built_week(store)
     writer = sqlite3.connect(path, isolation_level=None, timeout=0.1)
     try:
@@ -843,7 +833,7 @@ def test_sqlite_migrate_adds_the_weekly_index_to_an_older_store(tmp_path: Path) 
 
     assert store.migrate() == ["table metrics_snapshots", "index runs_window_idx"]
     assert store.migrate() == []
-    _sync(store)
+    sync_example(store)
     hand_built_week(store)
     with database_engine(store) as engine, engine.connect() as connection:
         plan = connection.exec_driver_sql(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,46 +11,30 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import responses
 
 from helpers import REPO_ROOT
-from helpers.github_api import REPO_ID, FakeGitHub
+from helpers.github_api import NOW, REPO_ID, FakeGitHub, capture_github_log, collect_texts, record_waits, serving
 from skillci import github
-from skillci.errors import BadInput, ServiceFailed, SkillciError
+from skillci.errors import BadInput, ServiceFailed
 
 MARKER = "<!-- skillci:gate -->"
-NOW = 1_700_000_000.0
 
 
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Every sleep skillci.github asks for, recorded instead of slept; the clock stands at NOW."""
-    recorded: list[float] = []
-    monkeypatch.setattr(github, "_sleep", recorded.append)
-    monkeypatch.setattr(github, "_now", lambda: NOW)
-    return recorded
+    return record_waits(monkeypatch)
 
 
 @pytest.fixture
 def fake(waits: list[float]) -> Iterator[FakeGitHub]:
     """The in-memory GitHub at api.github.com; a request it does not answer fails the test."""
-    stub = FakeGitHub()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        stub.install(mock)
+    with serving() as stub:
         yield stub
 
 
 def post(fake: FakeGitHub, body: str = "gate: passed", **options: Any) -> github.CommentOutcome:
-    settings: dict[str, Any] = {
-        "repository": fake.repository,
-        "number": fake.number,
-        "body": body,
-        "marker": MARKER,
-        "token": fake.token,
-        "api_url": fake.api,
-    }
-    settings.update(options)
-    return github.sticky_comment(**settings)
+    return github.sticky_comment(**fake.arguments({"number": fake.number, "body": body, "marker": MARKER}, options))
 
 
 def test_first_run_creates_and_second_run_edits_the_same_comment(fake: FakeGitHub) -> None:
@@ -243,8 +225,7 @@ def test_a_github_enterprise_api_url_is_used_for_every_request(waits: list[float
     stub.add_comment(f"{MARKER}\nold")
     for index in range(120):
         stub.add_comment(f"chatter {index}")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        stub.install(mock)
+    with serving(stub):
         first = post(stub, "new")
         second = post(stub, "newer")
     assert (first.action, second.action) == ("updated", "updated")
@@ -260,18 +241,10 @@ def test_the_token_never_appears_in_messages_logs_or_output(
 ) -> None:
     secret = fake.token
     texts: list[str] = []
-    importlib.import_module("github")  # PyGithub sets its logger to INFO on import: import it first
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="github")
-
-    def attempt(**options: Any) -> None:
-        try:
-            outcome = post(fake, **options)
-        except SkillciError as error:
-            texts.extend([str(error), repr(error), error.format(), repr(error.__cause__), repr(error.__context__)])
-            assert error.__cause__ is None and error.__context__ is None
-        else:
-            texts.extend([outcome.reason, repr(outcome)])
+    capture_github_log(caplog)
+    attempt = collect_texts(
+        lambda **options: post(fake, **options), texts, lambda outcome: [outcome.reason, repr(outcome)]
+    )
 
     comments = f"{fake.issue_path}/comments"
     fake.fail("POST", comments, 502, times=3)

@@ -2,51 +2,33 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import responses
 
-from helpers.github_api import REPO_ID, FakeGitHub
+from helpers.github_api import REPO_ID, FakeGitHub, capture_github_log, collect_texts, record_waits, serving
 from skillci import github
-from skillci.errors import BadInput, ServiceFailed, SkillciError
+from skillci.errors import BadInput, ServiceFailed
 
 MARKER = "<!-- skillci:weekly:2026-W47 -->"
 TITLE = "skillci weekly report 2026-W47"
-NOW = 1_700_000_000.0
 
 
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Every sleep skillci.github asks for, recorded instead of slept; the clock stands at NOW."""
-    recorded: list[float] = []
-    monkeypatch.setattr(github, "_sleep", recorded.append)
-    monkeypatch.setattr(github, "_now", lambda: NOW)
-    return recorded
+    return record_waits(monkeypatch)
 
 
 @pytest.fixture
 def fake(waits: list[float]) -> Iterator[FakeGitHub]:
-    stub = FakeGitHub()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        stub.install(mock)
+    with serving() as stub:
         yield stub
 
 
 def publish(fake: FakeGitHub, body: str = "# Weekly\n\n12 runs", **options: Any) -> github.IssueOutcome:
-    settings: dict[str, Any] = {
-        "repository": fake.repository,
-        "title": TITLE,
-        "body": body,
-        "marker": MARKER,
-        "token": fake.token,
-        "api_url": fake.api,
-    }
-    settings.update(options)
-    return github.weekly_issue(**settings)
+    return github.weekly_issue(**fake.arguments({"title": TITLE, "body": body, "marker": MARKER}, options))
 
 
 def issue_listings(fake: FakeGitHub) -> list[Any]:
@@ -188,18 +170,8 @@ def test_the_token_never_appears_in_messages_or_logs(
 ) -> None:
     secret = fake.token
     texts: list[str] = []
-    importlib.import_module("github")  # PyGithub sets its logger to INFO on import: import it first
-    caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="github")
-
-    def attempt(**options: Any) -> None:
-        try:
-            outcome = publish(fake, **options)
-        except SkillciError as error:
-            texts.extend([str(error), repr(error), error.format(), repr(error.__cause__), repr(error.__context__)])
-            assert error.__cause__ is None and error.__context__ is None
-        else:
-            texts.append(repr(outcome))
+    capture_github_log(caplog)
+    attempt = collect_texts(lambda **options: publish(fake, **options), texts, lambda outcome: [repr(outcome)])
 
     path = f"/repos/{fake.repository}/issues"
     fake.fail("POST", path, 502, times=3)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.act import commit_all, project_copy, run_act
+from helpers.act import project_calling, run_act
 from helpers.cli import run_skillci
 from helpers.slack import Reply, SlackWebhook
 
@@ -66,10 +66,7 @@ jobs:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A project copy with a caller workflow of scheduled-ops."""
-    repo = project_copy(tmp_path / "repo")
-    (repo / CALLER).write_text(CALLER_YAML, encoding="utf-8")
-    commit_all(repo, "test: call scheduled-ops")
-    return repo
+    return project_calling(tmp_path / "repo", CALLER, CALLER_YAML, workflow="scheduled-ops")
 
 
 @pytest.fixture

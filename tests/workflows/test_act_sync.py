@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from helpers import REPO_ROOT
-from helpers.act import commit_all, git, project_copy, run_act
+from helpers.act import git, project_calling, run_act
 from helpers.cli import Completed, run_skillci
 from helpers.postgres import PostgresServer
 
@@ -55,10 +55,7 @@ jobs:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A project copy with a caller workflow of main-sync."""
-    repo = project_copy(tmp_path / "repo")
-    (repo / CALLER).write_text(CALLER_YAML, encoding="utf-8")
-    commit_all(repo, "test: call main-sync")
-    return repo
+    return project_calling(tmp_path / "repo", CALLER, CALLER_YAML, workflow="main-sync")
 
 
 @pytest.fixture

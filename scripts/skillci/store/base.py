@@ -367,7 +367,6 @@ class Store(ABC):
         returns that row's id with created False.
         """
 
-    @abstractmethod
     def weekly_numbers(
         self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
     ) -> dict[str, Any]:
@@ -379,23 +378,46 @@ class Store(ABC):
         is taken as UTC; until must be after since and top_failures and recent_gates integers from 0 to 1000,
         else BadInput.
         """
+        payload = weekly_payload(since=since, until=until, top_failures=top_failures, recent_gates=recent_gates)
+        return weekly_from_json(self._weekly_report(payload))
 
     @abstractmethod
+    def _weekly_report(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The weekly numbers' JSON document for a checked `weekly_payload` (before `weekly_from_json`)."""
+
     def notification_status(self, idempotency_key: str) -> str | None:
         """The status recorded for a notification ("sent" or "failed"), or None when there is none."""
+        status = self._notification_status(notification_key(idempotency_key))
+        return None if status is None else str(status)
 
     @abstractmethod
+    def _notification_status(self, idempotency_key: str) -> Any:
+        """The status stored under a checked idempotency key, or None."""
+
     def record_notification(
         self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
     ) -> None:
         """Record a delivery attempt (upsert on idempotency_key); sent_at is set when status is "sent"."""
+        self._record_notification(
+            notification_payload(
+                channel=channel, period=period, idempotency_key=idempotency_key, status=status, payload=payload
+            )
+        )
 
     @abstractmethod
+    def _record_notification(self, row: Mapping[str, Any]) -> None:
+        """Upsert a checked `notification_payload`."""
+
     def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
         """Record the nightly metrics snapshot of one UTC day (YYYY-MM-DD), replacing that day's earlier one;
         returns (id, created)."""
+        outcome = self._record_snapshot(snapshot_payload(day=day, metrics=metrics))
+        return int(outcome["id"]), bool(outcome["created"])
 
     @abstractmethod
+    def _record_snapshot(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Insert or replace a checked `snapshot_payload`; returns {"id", "created"}."""
+
     def record_history(
         self,
         *,
@@ -409,6 +431,12 @@ class Store(ABC):
         `history_payload`). Idempotent: rows whose key (idempotency_key; bench_id and skill_id for results) is
         stored already are kept as they are. Returns the rows written now: {"runs", "bench_results", "gates"}.
         """
+        written = self._record_history(history_payload(runs=runs, bench_results=bench_results, gates=gates))
+        return {kind: int(written[kind]) for kind in HISTORY_KINDS}
+
+    @abstractmethod
+    def _record_history(self, payload: Mapping[str, Sequence[Mapping[str, Any]]]) -> Mapping[str, int]:
+        """Write a checked `history_payload` in one transaction; returns the rows written per kind."""
 
     @abstractmethod
     def recent_gates(self, *, limit: int = 20) -> list[dict[str, Any]]:
@@ -444,3 +472,34 @@ class Store(ABC):
             return SyncOutcome(plan, applied=wrote, written=written)
 
         return self._retrying(attempt)
+
+
+class OpsFunctionStore(Store):
+    """The weekly report's Store methods as calls of the migrations' ops functions (Postgres, Supabase)."""
+
+    @abstractmethod
+    def _call(self, function: str, payload: Mapping[str, Any]) -> Any:
+        """One call of ops.<function>(payload jsonb), retried (these functions are idempotent)."""
+
+    def _weekly_report(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One call of ops.skillci_weekly_report (aggregated in the database)."""
+        document: Mapping[str, Any] = self._call("skillci_weekly_report", payload)
+        return document
+
+    def _notification_status(self, idempotency_key: str) -> Any:
+        """Through ops.skillci_notification_status."""
+        return self._call("skillci_notification_status", {"idempotency_key": idempotency_key})
+
+    def _record_notification(self, row: Mapping[str, Any]) -> None:
+        """Through ops.skillci_record_notification (an upsert, so retried)."""
+        self._call("skillci_record_notification", row)
+
+    def _record_snapshot(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Through ops.skillci_record_snapshot (replacing an earlier one of the day)."""
+        outcome: Mapping[str, Any] = self._call("skillci_record_snapshot", row)
+        return outcome
+
+    def _record_history(self, payload: Mapping[str, Sequence[Mapping[str, Any]]]) -> Mapping[str, int]:
+        """In one call of ops.skillci_record_history (one transaction, idempotent)."""
+        written: Mapping[str, int] = self._call("skillci_record_history", payload)
+        return written

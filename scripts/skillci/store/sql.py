@@ -29,19 +29,14 @@ from skillci.store.base import (
     HISTORY_KINDS,
     Baseline,
     BenchContext,
+    OpsFunctionStore,
     Store,
     SyncSession,
     Transient,
     as_utc,
     commit_result_from_json,
     commit_results_payload,
-    history_payload,
-    notification_key,
-    notification_payload,
-    snapshot_payload,
     utc_text,
-    weekly_from_json,
-    weekly_payload,
 )
 from skillci.sync_plan import KINDS, RegistryState, state_from_json
 
@@ -152,7 +147,7 @@ class SqlStore(Store):
         return self._retrying(read)
 
 
-class PostgresStore(SqlStore):
+class PostgresStore(SqlStore, OpsFunctionStore):
     """Postgres: schema ops from the shipped migrations; multi-row writes are one call of a SQL function."""
 
     kind = "postgres"
@@ -243,44 +238,6 @@ class PostgresStore(SqlStore):
         """One gate decision through ops.skillci_record_gate (validated there; idempotent, so retried)."""
         outcome = self._call("skillci_record_gate", dict(record))
         return int(outcome["id"]), bool(outcome["created"])
-
-    def weekly_numbers(
-        self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
-    ) -> dict[str, Any]:
-        """The weekly numbers from one call of ops.skillci_weekly_report (aggregated in the database)."""
-        payload = weekly_payload(since=since, until=until, top_failures=top_failures, recent_gates=recent_gates)
-        return weekly_from_json(self._call("skillci_weekly_report", payload))
-
-    def notification_status(self, idempotency_key: str) -> str | None:
-        """The notification's status through ops.skillci_notification_status."""
-        status = self._call("skillci_notification_status", {"idempotency_key": notification_key(idempotency_key)})
-        return None if status is None else str(status)
-
-    def record_notification(
-        self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
-    ) -> None:
-        """Upsert a delivery attempt through ops.skillci_record_notification."""
-        checked = notification_payload(
-            channel=channel, period=period, idempotency_key=idempotency_key, status=status, payload=payload
-        )
-        self._call("skillci_record_notification", checked)
-
-    def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
-        """The day's snapshot through ops.skillci_record_snapshot (replacing an earlier one of the day)."""
-        outcome = self._call("skillci_record_snapshot", snapshot_payload(day=day, metrics=metrics))
-        return int(outcome["id"]), bool(outcome["created"])
-
-    def record_history(
-        self,
-        *,
-        runs: Sequence[Mapping[str, Any]] = (),
-        bench_results: Sequence[Mapping[str, Any]] = (),
-        gates: Sequence[Mapping[str, Any]] = (),
-    ) -> dict[str, int]:
-        """Rows with their own created_at through ops.skillci_record_history (one transaction, idempotent)."""
-        payload = history_payload(runs=runs, bench_results=bench_results, gates=gates)
-        written = self._call("skillci_record_history", payload)
-        return {kind: int(written[kind]) for kind in HISTORY_KINDS}
 
 
 class _PostgresSession(SyncSession):
@@ -481,42 +438,34 @@ class SqliteStore(SqlStore):
 
         return self._retrying(attempt)
 
-    def weekly_numbers(
-        self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
-    ) -> dict[str, Any]:
+    def _weekly_report(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
         """The weekly numbers, aggregated by SQLite in one read transaction (percentiles by window functions,
         interpolated as percentile_cont does)."""
-        weekly_payload(since=since, until=until, top_failures=top_failures, recent_gates=recent_gates)
-        queries = _WeeklyQueries(as_utc(since), as_utc(until), top_failures=top_failures, recent_gates=recent_gates)
+        since, until = datetime.fromisoformat(payload["since"]), datetime.fromisoformat(payload["until"])
+        queries = _WeeklyQueries(
+            since, until, top_failures=payload["top_failures"], recent_gates=payload["recent_gates"]
+        )
 
         def attempt() -> dict[str, Any]:
             with self._reading() as connection:
                 connection.exec_driver_sql(f"pragma threads = {_SORTER_THREADS}")  # helpers for the big sort
                 return queries.run(connection)
 
-        return weekly_from_json(self._retrying(attempt))
+        return self._retrying(attempt)
 
-    def notification_status(self, idempotency_key: str) -> str | None:
+    def _notification_status(self, idempotency_key: str) -> Any:
         """The status recorded under the key, or None."""
         notifications = tables.notifications
-        query = sa.select(notifications.c.status).where(
-            notifications.c.idempotency_key == notification_key(idempotency_key)
-        )
+        query = sa.select(notifications.c.status).where(notifications.c.idempotency_key == idempotency_key)
 
-        def attempt() -> str | None:
+        def attempt() -> Any:
             with self._reading() as connection:
-                status = connection.execute(query).scalar_one_or_none()
-            return None if status is None else str(status)
+                return connection.execute(query).scalar_one_or_none()
 
         return self._retrying(attempt)
 
-    def record_notification(
-        self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
-    ) -> None:
+    def _record_notification(self, row: Mapping[str, Any]) -> None:
         """Upsert a delivery attempt, checked as ops.skillci_record_notification checks it."""
-        row = notification_payload(
-            channel=channel, period=period, idempotency_key=idempotency_key, status=status, payload=payload
-        )
         self._require_file()
         notifications, at = tables.notifications, _now()
         values = {
@@ -537,9 +486,8 @@ class SqliteStore(SqlStore):
 
         self._retrying(attempt)
 
-    def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
+    def _record_snapshot(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """Insert the day's snapshot, or replace the metrics of the one recorded earlier (same row)."""
-        row = snapshot_payload(day=day, metrics=metrics)
         self._require_file()
         snapshots, at, the_day = tables.metrics_snapshots, _now(), date.fromisoformat(row["day"])
         insert = (
@@ -550,25 +498,18 @@ class SqliteStore(SqlStore):
         replace = sa.update(snapshots).where(snapshots.c.day == the_day).values(metrics=row["metrics"], updated_at=at)
         stored = sa.select(snapshots.c.id).where(snapshots.c.day == the_day)
 
-        def attempt() -> tuple[int, bool]:
+        def attempt() -> dict[str, Any]:
             with self._transaction() as connection:
                 inserted = connection.execute(insert)
                 if inserted.rowcount:
-                    return int(inserted.lastrowid), True
+                    return {"id": inserted.lastrowid, "created": True}
                 connection.execute(replace)
-                return int(connection.execute(stored).scalar_one()), False
+                return {"id": connection.execute(stored).scalar_one(), "created": False}
 
         return self._retrying(attempt)
 
-    def record_history(
-        self,
-        *,
-        runs: Sequence[Mapping[str, Any]] = (),
-        bench_results: Sequence[Mapping[str, Any]] = (),
-        gates: Sequence[Mapping[str, Any]] = (),
-    ) -> dict[str, int]:
+    def _record_history(self, payload: Mapping[str, Sequence[Mapping[str, Any]]]) -> Mapping[str, int]:
         """Rows with their own created_at, in one IMMEDIATE transaction; rows whose key is stored are kept."""
-        payload = history_payload(runs=runs, bench_results=bench_results, gates=gates)
         self._require_file()
 
         def attempt() -> dict[str, int]:

@@ -12,19 +12,12 @@ from skillci.errors import BadInput, ServiceFailed
 from skillci.runs import RunOutcome, RunReport
 from skillci.store import tables
 from skillci.store.base import (
-    HISTORY_KINDS,
     BenchContext,
-    Store,
+    OpsFunctionStore,
     SyncSession,
     Transient,
     commit_result_from_json,
     commit_results_payload,
-    history_payload,
-    notification_key,
-    notification_payload,
-    snapshot_payload,
-    weekly_from_json,
-    weekly_payload,
 )
 from skillci.sync_plan import RegistryState, state_from_json
 
@@ -37,7 +30,7 @@ _REFUSED = {"PGRST300", "PGRST301", "PGRST302", "401", "403", "42501", "PGRST106
 _PAGE = 1000
 
 
-class SupabaseStore(Store):
+class SupabaseStore(OpsFunctionStore):
     """A Supabase project reached with its service-role key."""
 
     kind = "supabase"
@@ -98,6 +91,10 @@ class SupabaseStore(Store):
     def _rpc(self, name: str, params: Mapping[str, Any], *, read_only: bool = False) -> Any:
         with self._translated():
             return self.client.rpc(name, dict(params), get=read_only).execute().data
+
+    def _call(self, function: str, payload: Mapping[str, Any]) -> Any:
+        """One call of ops.<function>(payload jsonb) over `rpc`, retried (these functions are idempotent)."""
+        return self._retrying(lambda: self._rpc(function, {"payload": payload}))
 
     def migrate(self) -> list[str]:
         """PostgREST cannot run DDL: migrations go through the project's direct connection."""
@@ -164,46 +161,6 @@ class SupabaseStore(Store):
         payload = dict(record)
         outcome = self._retrying(lambda: self._rpc("skillci_record_gate", {"payload": payload}))
         return int(outcome["id"]), bool(outcome["created"])
-
-    def weekly_numbers(
-        self, *, since: datetime, until: datetime, top_failures: int = 10, recent_gates: int = 5
-    ) -> dict[str, Any]:
-        """The weekly numbers from one call of ops.skillci_weekly_report (aggregated in the database)."""
-        payload = weekly_payload(since=since, until=until, top_failures=top_failures, recent_gates=recent_gates)
-        return weekly_from_json(self._retrying(lambda: self._rpc("skillci_weekly_report", {"payload": payload})))
-
-    def notification_status(self, idempotency_key: str) -> str | None:
-        """The notification's status through ops.skillci_notification_status."""
-        payload = {"idempotency_key": notification_key(idempotency_key)}
-        status = self._retrying(lambda: self._rpc("skillci_notification_status", {"payload": payload}))
-        return None if status is None else str(status)
-
-    def record_notification(
-        self, *, channel: str, period: str, idempotency_key: str, status: str, payload: Mapping[str, Any] | None
-    ) -> None:
-        """Upsert a delivery attempt through ops.skillci_record_notification (an upsert, so retried)."""
-        checked = notification_payload(
-            channel=channel, period=period, idempotency_key=idempotency_key, status=status, payload=payload
-        )
-        self._retrying(lambda: self._rpc("skillci_record_notification", {"payload": checked}))
-
-    def record_snapshot(self, *, day: str, metrics: Mapping[str, Any]) -> tuple[int, bool]:
-        """The day's snapshot through ops.skillci_record_snapshot (replacing an earlier one of the day)."""
-        payload = snapshot_payload(day=day, metrics=metrics)
-        outcome = self._retrying(lambda: self._rpc("skillci_record_snapshot", {"payload": payload}))
-        return int(outcome["id"]), bool(outcome["created"])
-
-    def record_history(
-        self,
-        *,
-        runs: Sequence[Mapping[str, Any]] = (),
-        bench_results: Sequence[Mapping[str, Any]] = (),
-        gates: Sequence[Mapping[str, Any]] = (),
-    ) -> dict[str, int]:
-        """Rows with their own created_at in one call of ops.skillci_record_history (idempotent, so retried)."""
-        payload = history_payload(runs=runs, bench_results=bench_results, gates=gates)
-        written = self._retrying(lambda: self._rpc("skillci_record_history", {"payload": payload}))
-        return {kind: int(written[kind]) for kind in HISTORY_KINDS}
 
     def recent_gates(self, *, limit: int = 20) -> list[dict[str, Any]]:
         """The last `limit` gate decisions, newest first, in one request (order=id.desc, limit)."""
