@@ -12,7 +12,6 @@ import re
 import subprocess
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from skillci.conventional import (
@@ -30,8 +29,7 @@ from skillci.conventional import (
 from skillci.errors import BadInput
 
 
-@dataclass(frozen=True)
-class RuleSetting:
+class RuleSetting(NamedTuple):
     """One rule's configuration: level (0 off, 1 warning, 2 error), condition, value."""
 
     level: int

@@ -9,7 +9,6 @@ commitlint's `fieldPattern: null`). JavaScript regular expressions differ from P
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 #: ECMAScript WhiteSpace and LineTerminator: what JS `\s` and `String.prototype.trim` use.
@@ -116,21 +115,27 @@ class ParsedCommit(NamedTuple):
     merge: str | None
 
 
-@dataclass
 class _Note:
-    title: str
-    text: str
+    __slots__ = ("text", "title")
+
+    def __init__(self, title: str, text: str) -> None:
+        self.title = title
+        self.text = text
 
 
-@dataclass
 class _State:
-    lines: list[str]
-    index: int = 0
-    header: str | None = None
-    body: str | None = None
-    footer: str | None = None
-    notes: list[_Note] = field(default_factory=list)
-    references: list[Reference] = field(default_factory=list)
+    """The parser's position in the lines and what it has found so far."""
+
+    __slots__ = ("body", "footer", "header", "index", "lines", "notes", "references")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.index = 0
+        self.header: str | None = None
+        self.body: str | None = None
+        self.footer: str | None = None
+        self.notes: list[_Note] = []
+        self.references: list[Reference] = []
 
     def available(self) -> bool:
         return self.index < len(self.lines)

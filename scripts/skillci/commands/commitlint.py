@@ -7,9 +7,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from skillci import CONFIG_FILE, ledger
 from skillci.checkout import git_output
@@ -28,8 +27,11 @@ _SEPARATOR = "\x1e"  # between commits in `git log` output (a message cannot hol
 _FIELD = "\x1f"
 
 
-@dataclass(frozen=True)
-class Message:
+# Named tuples and plain classes rather than dataclasses on this command's path: each dataclass costs about
+# 0.4 ms to create at import, a tenth of what linting 1,000 commits takes.
+
+
+class Message(NamedTuple):
     """One message to lint, and where it came from."""
 
     text: str
@@ -37,21 +39,25 @@ class Message:
     author: str | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The `commitlint:` part of skillci.yaml: rules over config-conventional's, and bot authors to skip."""
 
     rules: Mapping[str, RuleSetting]
     ignore_authors: tuple[str, ...] = ()
 
 
-@dataclass
 class LintRun:
     """Every message linted, with its outcome; skipped bot commits are counted."""
 
-    results: list[tuple[Message, LintOutcome]] = field(default_factory=list)
-    skipped_authors: int = 0
-    strict: bool = False
+    def __init__(
+        self,
+        results: list[tuple[Message, LintOutcome]] | None = None,
+        skipped_authors: int = 0,
+        strict: bool = False,
+    ) -> None:
+        self.results: list[tuple[Message, LintOutcome]] = [] if results is None else results
+        self.skipped_authors = skipped_authors
+        self.strict = strict
 
     @property
     def errors(self) -> int:
