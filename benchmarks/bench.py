@@ -52,7 +52,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from measuring import Run, failed, load_average, run_child, stats
+from measuring import Run, failed, finish, load_average, quiet_children, run_child, stats
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -478,18 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.agent_wait_ms < 0:
         parser.error("--agent-wait-ms must not be negative")
     # The children write no ledger, take the store only from the default, and print JSON whatever CI they are in.
-    os.environ["SKILLCI_LEDGER"] = "off"
-    for name in ("SKILLCI_STORE", "GITHUB_SHA", "GITHUB_ACTIONS"):
-        os.environ.pop(name, None)
-    data = benchmark(args)
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print_table(data)
-    missed = [goal for goal, met in data["goals"].items() if not met]
-    for goal in missed:
-        print(f"benchmark: goal missed: {goal}", file=sys.stderr)
-    return 1 if missed else 0
+    quiet_children("SKILLCI_STORE", "GITHUB_SHA", "GITHUB_ACTIONS")
+    return finish(benchmark(args), as_json=args.json, print_table=print_table)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from measuring import Run, failed, load_average, run_child, stats
+from measuring import Run, failed, finish, load_average, quiet_children, run_child, stats
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "commitlint"
@@ -298,18 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.commits < 1 or args.repeat < 1:
         parser.error("--commits and --repeat must be at least 1")
     # The children write no ledger and print JSON whatever CI they are in.
-    os.environ["SKILLCI_LEDGER"] = "off"
-    for name in ("SKILLCI_STORE", "GITHUB_SHA", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH"):
-        os.environ.pop(name, None)
-    data = benchmark(args)
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print_table(data)
-    missed = [goal for goal, met in data["goals"].items() if not met]
-    for goal in missed:
-        print(f"benchmark: goal missed: {goal}", file=sys.stderr)
-    return 1 if missed else 0
+    quiet_children("SKILLCI_STORE", "GITHUB_SHA", "GITHUB_ACTIONS", "GITHUB_EVENT_PATH")
+    return finish(benchmark(args), as_json=args.json, print_table=print_table)
 
 
 if __name__ == "__main__":

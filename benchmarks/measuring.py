@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MB = 1_000_000
 
@@ -74,3 +77,22 @@ def stats(runs: list[Run]) -> dict[str, float]:
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages."""
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def quiet_children(*unset: str) -> None:
+    """Make the skillci children this process starts write no ledger and ignore the CI they run in."""
+    os.environ["SKILLCI_LEDGER"] = "off"
+    for name in unset:
+        os.environ.pop(name, None)
+
+
+def finish(data: dict[str, Any], *, as_json: bool, print_table: Callable[[dict[str, Any]], None]) -> int:
+    """Print the figures (JSON or a table), then each missed goal on stderr; 1 when one is missed, else 0."""
+    if as_json:
+        print(json.dumps(data, indent=2))
+    else:
+        print_table(data)
+    missed = [goal for goal, met in data["goals"].items() if not met]
+    for goal in missed:
+        print(f"benchmark: goal missed: {goal}", file=sys.stderr)
+    return 1 if missed else 0
