@@ -8,7 +8,8 @@ packed with `git gc` as a cloned repository is (both tools read it with `git log
 it times, each run as a subprocess, wall clock with start-up included, best and median of --repeat runs (the
 two tools alternate):
 
-* range: `python -m skillci commitlint --root REPO --from BASE --to HEAD --format json` against
+* range: `skillci commitlint --root REPO --from BASE --to HEAD --format json` (the console script installed
+  beside this Python, as users and the actions run it; `python -m skillci` when there is none) against
   `node node_modules/@commitlint/cli/cli.js --config tests/data/commitlint/commitlint.config.mjs
   --format tests/data/commitlint/json-format.mjs --cwd REPO --from BASE --to HEAD` (config-conventional; the
   parity test's formatter writes every result as JSON to a file, since the CLI's stdout is cut short when it
@@ -105,7 +106,9 @@ class Tools:
         self.env = {**os.environ, "COMMITLINT_JSON_OUT": str(self.out)}
 
     def skillci(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "skillci", "commitlint", "--root", str(self.repo), "--format", "json", *args]
+        script = Path(sys.executable).with_name("skillci")
+        command = [str(script)] if script.is_file() else [sys.executable, "-m", "skillci"]
+        return [*command, "commitlint", "--root", str(self.repo), "--format", "json", *args]
 
     def commitlint(self, *args: str) -> list[str]:
         return [

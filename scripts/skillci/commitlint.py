@@ -267,6 +267,10 @@ def _start(units: str) -> str:
 
 def to_case(text: str, target: str) -> str:
     """`@commitlint/ensure`'s toCase."""
+    if target in ("lower-case", "lowercase", "lowerCase"):
+        return text.lower()
+    if target in ("upper-case", "uppercase"):
+        return text.upper()
     units = _to_u16(text)
     if target == "camel-case":
         result = _camel(units)
@@ -278,12 +282,8 @@ def to_case(text: str, target: str) -> str:
         result = _upper_first(_camel(units))
     elif target == "start-case":
         result = _start(units)
-    elif target in ("upper-case", "uppercase"):
-        return text.upper()
     elif target in ("sentence-case", "sentencecase"):
         result = _upper_first(units)
-    elif target in ("lower-case", "lowercase", "lowerCase"):
-        return text.lower()
     else:
         raise BadInput(f'to-case: Unknown target case "{target}"')
     return _from_u16(result)
@@ -312,7 +312,7 @@ def ensure_case(raw: str, target: str) -> bool:
 
 
 def _max_line_length(value: str, limit: int) -> bool:
-    return all(_URL_IN_LINE.search(line) or js_len(line) <= limit for line in split_lines(value))
+    return all(js_len(line) <= limit or _URL_IN_LINE.search(line) for line in split_lines(value))
 
 
 _URL_IN_LINE = re.compile(f"\\bhttps?://[^{JS_S}]+", re.ASCII)
@@ -354,38 +354,51 @@ def _is_semver(message: str) -> bool:
     return _semver_valid(js_trim(stripped))
 
 
-# JS `^` with the m flag: start of input or after any line terminator.
-_ML = "(?:(?<=[\\n\\r\\u2028\\u2029])|(?<![\\s\\S]))"
-_LINE_END = "(?:(?=[\\n\\r\\u2028\\u2029])|\\Z)"
-#: The wildcards' sources, as @commitlint/is-ignored lists them.
-_WILDCARDS: tuple[str, ...] = (
-    (
-        f"{_ML}((Merge pull request)|(Merge ({JS_DOT}*?) into ({JS_DOT}*?)|(Merge branch ({JS_DOT}*?)))(?:\\r?\\n)*{_LINE_END})"
-    ),
-    f"{_ML}(Merge tag ({JS_DOT}*?))(?:\\r?\\n)*{_LINE_END}",
-    f"^(R|r)evert ({JS_DOT}*)",
-    f"^(R|r)eapply ({JS_DOT}*)",
-    "^(amend|fixup|squash)!",
-    f"^(Merged ({JS_DOT}*?)(in|into) ({JS_DOT}*)|Merged PR ({JS_DOT}*): ({JS_DOT}*))",
-    f"^Merge remote-tracking branch([{JS_S}]*)({JS_DOT}*)",
-    f"^Automatic merge({JS_DOT}*)",
-    f"^Auto-merged ({JS_DOT}*?) into ({JS_DOT}*)",
+#: JavaScript's line terminators: where `^` and `$` match under the m flag, and what `.` does not match.
+_JS_LINE_BREAK = re.compile("[\\n\\r\\u2028\\u2029]")
+#: Wildcards anchored at the start of the message, matched whatever follows on the line.
+_IGNORED_PREFIXES = (
+    "Revert ",
+    "revert ",
+    "Reapply ",
+    "reapply ",
+    "amend!",
+    "fixup!",
+    "squash!",
+    "Merge remote-tracking branch",
+    "Automatic merge",
 )
 
 
-#: Every wildcard holds one of these ("Merge", "merge", "Merged"; "Revert ", "Reapply "; "fixup!" and the like).
-_WILDCARD_WORDS = ("erge", "evert ", "eapply ", "!")
-#: The wildcards as one alternation: it matches exactly when one of them does (none holds a back-reference).
-_ANY_WILDCARD = re.compile("|".join(f"(?:{pattern})" for pattern in _WILDCARDS))
+def _is_merge_line(line: str) -> bool:
+    """`/^((Merge pull request)|(Merge (.*?) into (.*?)|(Merge branch (.*?)))(?:\\r?\\n)*$)/m` and
+    `/^(Merge tag (.*?))(?:\\r?\\n)*$/m` on one line (`.` and `$` stop at its end)."""
+    return line.startswith(("Merge pull request", "Merge branch ", "Merge tag ")) or (
+        line.startswith("Merge ") and line.find(" into ", 6) >= 0
+    )
+
+
+def _is_merged_header(first: str) -> bool:
+    """`/^(Merged (.*?)(in|into) (.*)|Merged PR (.*): (.*))/` and `/^Auto-merged (.*?) into (.*)/` on the first line."""
+    if first.startswith("Merged "):
+        return (
+            first.find("in ", 7) >= 0
+            or first.find("into ", 7) >= 0
+            or (first.startswith("Merged PR ") and first.find(": ", 10) >= 0)
+        )
+    return first.startswith("Auto-merged ") and first.find(" into ", 12) >= 0
 
 
 def is_ignored(message: str) -> bool:
     """commitlint's default ignores (`@commitlint/is-ignored` wildcards)."""
     if _is_semver(message):
         return True
-    if not any(word in message for word in _WILDCARD_WORDS):
-        return False  # no wildcard can match: each holds one of these words
-    return _ANY_WILDCARD.search(message) is not None
+    if message.startswith(_IGNORED_PREFIXES):
+        return True
+    if "erge" not in message:
+        return False  # every other wildcard starts with "Merge" (at the start of a line) or "Auto-merged"
+    lines = _JS_LINE_BREAK.split(message)
+    return _is_merged_header(lines[0]) or any(_is_merge_line(line) for line in lines if line.startswith("Merge "))
 
 
 # ---------------------------------------------------------------- rules

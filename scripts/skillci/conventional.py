@@ -34,6 +34,7 @@ REVERT_PATTERN = re.compile(
     rf'^(?:Revert|revert:)[{JS_S}]"?([\s\S]+?)"?[{JS_S}]*This reverts commit ({JS_W}*)\.', _FLAGS_I
 )
 ISSUE_PREFIXES = ("#",)
+_ISSUE_PREFIX = "#"  # the only one: `in` tests it faster than any() over ISSUE_PREFIXES
 REFERENCE_ACTIONS = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
 _ACTIONS = "|".join(REFERENCE_ACTIONS)
 _REFERENCES = re.compile(rf"({_ACTIONS})(?:[{JS_S}]+({JS_DOT}*?))(?=(?:{_ACTIONS})|\Z)", _FLAGS_I)
@@ -70,7 +71,7 @@ def js_len(text: str) -> int:
 
 def split_lines(text: str) -> list[str]:
     """`text.split(/\\r?\\n/)`."""
-    return _LINE_SPLIT.split(text)
+    return _LINE_SPLIT.split(text) if "\r" in text else text.split("\n")
 
 
 def trim_newlines(text: str) -> str:
@@ -145,7 +146,7 @@ class _State:
 
 
 def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]:
-    if not any(prefix in sentence for prefix in ISSUE_PREFIXES) or _URL.search(sentence):
+    if _ISSUE_PREFIX not in sentence or _URL.search(sentence):
         return []  # every reference holds an issue prefix; the regex below is slow on long lines without one
     return [
         Reference(action=action, raw=match.group(0), prefix=match.group(2), issue=match.group(3))
@@ -155,7 +156,7 @@ def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]
 
 def parse_references(text: str) -> list[Reference]:
     """conventional-commits-parser's `parseReferences` of one line."""
-    if not any(prefix in text for prefix in ISSUE_PREFIXES):
+    if _ISSUE_PREFIX not in text:
         return []  # every reference holds an issue prefix (see _parse_reference_parts)
     regex = _REFERENCES if _REFERENCES.search(text) else _ANYTHING
     found: list[Reference] = []
@@ -167,7 +168,9 @@ def parse_references(text: str) -> list[Reference]:
 def _parse_notes(state: _State) -> bool:
     if not state.available():
         return False
-    match = NOTES_PATTERN.match(state.current())
+    line = state.current()
+    # Every note holds BREAKING (in any ASCII case); most lines do not, and skip the pattern.
+    match = NOTES_PATTERN.match(line) if "breaking" in line.lower() else None
     if not match:
         return False
     note = _Note(title=match.group(1), text=match.group(2))
@@ -203,12 +206,6 @@ def _parse_body_and_footer(state: _State, is_body: bool) -> bool:
     return still_body
 
 
-def _group(match: re.Match[str] | None, index: int) -> str | None:
-    if match is None:
-        return None
-    return match.group(index) or None
-
-
 def parse_commit(message: str) -> ParsedCommit:
     """Parse a commit message as `@commitlint/parse` with config-conventional does."""
     if not js_trim(message):
@@ -216,45 +213,66 @@ def parse_commit(message: str) -> ParsedCommit:
     lines = split_lines(trim_newlines(message))
     if "gpg:" in message:
         lines = [line for line in lines if not _GPG.match(line)]
-    state = _State(lines=lines)
-    header = state.lines[0] if state.lines else None
-    state.index = 1 if state.lines else 0
-    match: re.Match[str] | None = None
+    header = lines[0] if lines else None
+    type_ = scope = subject = None
     breaking_match: re.Match[str] | None = None
+    references: list[Reference] = []
     if header:
-        breaking_match = BREAKING_HEADER_PATTERN.match(header)
+        breaking_match = BREAKING_HEADER_PATTERN.match(header) if "!: " in header else None  # it needs "!: "
         match = breaking_match or HEADER_PATTERN.match(header)
-        state.header = header
-        state.references = parse_references(header)
+        if match is not None:
+            type_, scope, subject = (group or None for group in match.groups())
+        references = parse_references(header)
+    body = footer = None
+    notes: tuple[Note, ...] = ()
+    if len(lines) > 1:
+        state = _State(lines=lines)
+        state.index = 1
+        state.references = references
+        _parse_rest(state)
+        body = trim_newlines(state.body) if state.body else state.body
+        footer = trim_newlines(state.footer) if state.footer else state.footer
+        notes = tuple(Note(title=note.title, text=trim_newlines(note.text)) for note in state.notes)
+    if not notes and breaking_match:
+        notes = (Note(title="BREAKING CHANGE", text=trim_newlines(breaking_match.group(3))),)
+    return ParsedCommit(
+        message,
+        header or None,
+        type_,
+        scope,
+        subject,
+        body,
+        footer,
+        notes,
+        _unique_references(references) if references else (),
+        bool(notes) or breaking_match is not None,
+        message[:6].lower() == "revert" and REVERT_PATTERN.match(message) is not None,
+        None,
+    )
+
+
+def _parse_rest(state: _State) -> None:
+    """The lines after the header: body, then notes and references (the footer)."""
+    lines = state.lines
     is_body = True
-    while state.available():
+    while state.index < len(lines):
+        line = lines[state.index]
+        if is_body and _ISSUE_PREFIX not in line and "breaking" not in line.lower():
+            state.body = _append(state.body, line)  # a plain body line: neither a note nor a reference
+            state.index += 1
+            continue
         if _parse_notes(state):
             is_body = False
         if not _parse_body_and_footer(state, is_body):
             is_body = False
-    if not state.notes and breaking_match:
-        state.notes.append(_Note(title="BREAKING CHANGE", text=breaking_match.group(3)))
-    body = trim_newlines(state.body) if state.body else state.body
-    footer = trim_newlines(state.footer) if state.footer else state.footer
+
+
+def _unique_references(found: list[Reference]) -> tuple[str, ...]:
     seen: set[str] = set()
     references: list[str] = []
-    for ref in state.references:
+    for ref in found:
         uid = f"{ref.action} {ref.raw}".lower()
         if uid not in seen:
             seen.add(uid)
             references.append(ref.prefix + ref.issue)
-    notes = tuple(Note(title=note.title, text=trim_newlines(note.text)) for note in state.notes)
-    return ParsedCommit(
-        raw=message,
-        header=state.header,
-        type=_group(match, 1),
-        scope=_group(match, 2),
-        subject=_group(match, 3),
-        body=body,
-        footer=footer,
-        notes=notes,
-        references=tuple(references),
-        breaking=bool(notes) or breaking_match is not None,
-        revert=message[:6].lower() == "revert" and REVERT_PATTERN.match(message) is not None,
-        merge=None,
-    )
+    return tuple(references)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from skillci.commitlint import (
@@ -83,6 +86,75 @@ def test_default_ignores(message: str) -> None:
 @pytest.mark.parametrize("message", ["Initial commit", "1.2", "01.2.3", "chore: release 1.2.3", "Merging x"])
 def test_not_ignored(message: str) -> None:
     assert not is_ignored(message)
+
+
+# @commitlint/is-ignored's wildcards translated to Python regular expressions (JS `^`/`$` under the m flag match
+# at any line terminator; JS `.` matches none of them): the oracle for is_ignored's string checks.
+_JS_DOT = "[^\\n\\r\\u2028\\u2029]"
+_JS_S = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+_M_START = "(?:(?<=[\\n\\r\\u2028\\u2029])|(?<![\\s\\S]))"
+_M_END = "(?:(?=[\\n\\r\\u2028\\u2029])|\\Z)"
+_WILDCARDS = re.compile(
+    "|".join(
+        f"(?:{pattern})"
+        for pattern in (
+            f"{_M_START}((Merge pull request)|(Merge ({_JS_DOT}*?) into ({_JS_DOT}*?)|(Merge branch ({_JS_DOT}*?)))"
+            f"(?:\\r?\\n)*{_M_END})",
+            f"{_M_START}(Merge tag ({_JS_DOT}*?))(?:\\r?\\n)*{_M_END}",
+            f"^(R|r)evert ({_JS_DOT}*)",
+            f"^(R|r)eapply ({_JS_DOT}*)",
+            "^(amend|fixup|squash)!",
+            f"^(Merged ({_JS_DOT}*?)(in|into) ({_JS_DOT}*)|Merged PR ({_JS_DOT}*): ({_JS_DOT}*))",
+            f"^Merge remote-tracking branch([{_JS_S}]*)({_JS_DOT}*)",
+            f"^Automatic merge({_JS_DOT}*)",
+            f"^Auto-merged ({_JS_DOT}*?) into ({_JS_DOT}*)",
+        )
+    )
+)
+_FRAGMENTS = (
+    "Merge",
+    "Merge ",
+    "Merged ",
+    "Merged PR ",
+    "Merge pull request",
+    "Merge branch ",
+    "Merge tag ",
+    "merge",
+    "Auto-merged ",
+    "Automatic merge",
+    "Merge remote-tracking branch",
+    "Revert ",
+    "revert ",
+    "Reapply ",
+    "reapply",
+    "fixup!",
+    "squash",
+    "amend!",
+    " into ",
+    "into ",
+    "in ",
+    "in",
+    ": ",
+    ":",
+    " ",
+    "x",
+    "feat: y",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u2028",
+    "\u2029",
+    "\x0b",
+    "\x85",
+)
+
+
+def test_ignores_match_commitlint_wildcards() -> None:
+    generator = random.Random(20261122)
+    for _ in range(20_000):
+        # No fragment holds a digit, so the other ignore (release versions, checked above) never applies.
+        message = "".join(generator.choice(_FRAGMENTS) for _ in range(generator.randint(1, 7)))
+        assert is_ignored(message) == (_WILDCARDS.search(message) is not None), repr(message)
 
 
 # ---------------------------------------------------------------- case

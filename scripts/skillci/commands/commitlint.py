@@ -271,7 +271,7 @@ def lint_messages(messages: Sequence[Message], settings: Settings, *, strict: bo
     run = LintRun(strict=strict)
     ignored = {name.lower() for name in settings.ignore_authors}
     for message in messages:
-        if message.author and _author_ignored(message.author, ignored):
+        if ignored and message.author and _author_ignored(message.author, ignored):
             run.skipped_authors += 1
             continue
         run.results.append((message, lint(message.text)))
