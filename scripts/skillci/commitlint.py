@@ -99,16 +99,20 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _to_u16(text: str) -> str:
-    if text.isascii() or not _ASTRAL.search(text):
+    if text.isascii():
         return text  # in the BMP every character is one UTF-16 unit of the same value
-    data = text.encode("utf-16-le", "surrogatepass")
-    return "".join(chr(int.from_bytes(data[i : i + 2], "little")) for i in range(0, len(data), 2))
+    return _ASTRAL.sub(_surrogate_pair, text)
+
+
+def _surrogate_pair(match: re.Match[str]) -> str:
+    offset = ord(match.group()) - 0x10000
+    return chr(0xD800 | offset >> 10) + chr(0xDC00 | offset & 0x3FF)
 
 
 def _from_u16(units: str) -> str:
     if units.isascii() or not _SURROGATE.search(units):
         return units
-    return b"".join(ord(u).to_bytes(2, "little") for u in units).decode("utf-16-le", "surrogatepass")
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")  # pairs join
 
 
 def _upper(units: str) -> str:
@@ -302,7 +306,14 @@ _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 def ensure_case(raw: str, target: str) -> bool:
     """`@commitlint/ensure`'s case check: quoted parts removed, digits and empty pass."""
-    text = js_trim(_QUOTED.sub("", raw) if ("`" in raw or '"' in raw or "'" in raw) else raw)
+    return _ensure_unquoted_case(_unquoted(raw), target)
+
+
+def _unquoted(raw: str) -> str:
+    return js_trim(_QUOTED.sub("", raw) if ("`" in raw or '"' in raw or "'" in raw) else raw)
+
+
+def _ensure_unquoted_case(text: str, target: str) -> bool:
     if text[:1] in _ASCII_LOWER and target in _UPPERS_FIRST_LETTER:
         return False  # the transformed text starts with that letter upper-cased, so it differs from the text
     transformed = to_case(text, target)
@@ -411,7 +422,15 @@ def _msg(*parts: str | None) -> str:
     return " ".join(part for part in parts if part)
 
 
+class _CaseChecks(tuple[tuple[str, str], ...]):
+    """A case rule's value as its (when, case) checks, worked out once by `linter`."""
+
+    __slots__ = ()
+
+
 def _checks(value: Any) -> tuple[tuple[str, str], ...]:
+    if type(value) is _CaseChecks:
+        return value
     if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
         return _plain_checks(tuple(value))
     if isinstance(value, str):
@@ -433,8 +452,10 @@ def _plain_checks(cases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 def _case_rule(subject: str, text: str | None, when: str, value: Any) -> RuleResult:
     checks = _checks(value)
+    unquoted = _unquoted(text or "")
     result = any(
-        (not ensure_case(text or "", case)) if w == "never" else ensure_case(text or "", case) for w, case in checks
+        (not _ensure_unquoted_case(unquoted, case)) if w == "never" else _ensure_unquoted_case(unquoted, case)
+        for w, case in checks
     )
     if result != (when == "never"):
         return True, ""  # the message is only wanted when the rule fails
@@ -825,7 +846,15 @@ def linter(rules: Mapping[str, RuleSetting] | None = None) -> Callable[[str], Li
     """`lint` with the rules set up once, for many messages; None means DEFAULT_RULES."""
     settings = DEFAULT_RULES if rules is None else rules
     active = tuple(
-        (name, RULES[name], setting.level, setting.condition, setting.value)
+        (
+            name,
+            RULES[name],
+            setting.level,
+            setting.condition,
+            _CaseChecks(_checks([] if setting.value is None else setting.value))
+            if name in _TEXT_CASE_RULES
+            else setting.value,
+        )
         for name, setting in settings.items()
         if setting.level > 0
     )
@@ -851,6 +880,8 @@ def _lint(message: str, *, active: _Active) -> LintOutcome:
 
 _LENGTH_RULES = frozenset(name for name in RULE_NAMES if name.endswith(("-length",)))
 _CASE_RULES = frozenset({"body-case", "header-case", "scope-case", "subject-case", "type-case"})
+#: The case rules whose value is only cases (scope-case's may also name delimiters).
+_TEXT_CASE_RULES = _CASE_RULES - {"scope-case"}
 _CHAR_RULES = frozenset({"body-full-stop", "header-full-stop", "subject-full-stop"})
 _TEXT_RULES = frozenset({"signed-off-by", "trailer-exists"})
 _LIST_RULES = frozenset({"type-enum", "scope-delimiter-style"})

@@ -66,7 +66,7 @@ def js_len(text: str) -> int:
     """A JavaScript string's `length`: UTF-16 code units."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_lines(text: str) -> list[str]:

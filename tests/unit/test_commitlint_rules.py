@@ -52,7 +52,15 @@ def test_parser_notes_and_edge_cases() -> None:
 
 
 def test_js_length_counts_utf16_units() -> None:
-    assert js_len("😀a") == 3 and js_len("é") == 1
+    assert js_len("😀a") == 3 and js_len("é") == 1 and js_len("a\U0010ffff\U00010000") == 5
+
+
+def test_strings_of_utf16_units_round_trip() -> None:
+    from skillci.commitlint import _from_u16, _to_u16
+
+    assert _to_u16("a😀é\U0010ffff") == "a\ud83d\ude00é\udbff\udfff"
+    assert _from_u16("a\ud83d\ude00é\udbff\udfff") == "a😀é\U0010ffff"
+    assert _from_u16(_to_u16("x\ud800y")) == "x\ud800y"  # a lone surrogate stays itself
 
 
 # ---------------------------------------------------------------- ignores
