@@ -409,7 +409,7 @@ def is_ignored(message: str) -> bool:
     if "erge" not in message:
         return False  # every other wildcard starts with "Merge" (at the start of a line) or "Auto-merged"
     lines = _JS_LINE_BREAK.split(message)
-    return _is_merged_header(lines[0]) or any(_is_merge_line(line) for line in lines if line.startswith("Merge "))
+    return _is_merged_header(lines[0]) or any(_is_merge_line(line) for line in lines)
 
 
 # ---------------------------------------------------------------- rules

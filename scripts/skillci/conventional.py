@@ -33,8 +33,8 @@ NOTES_PATTERN = re.compile(rf"^[{JS_S}|*]*(BREAKING CHANGE|BREAKING-CHANGE)[:{JS
 REVERT_PATTERN = re.compile(
     rf'^(?:Revert|revert:)[{JS_S}]"?([\s\S]+?)"?[{JS_S}]*This reverts commit ({JS_W}*)\.', _FLAGS_I
 )
-ISSUE_PREFIXES = ("#",)
-_ISSUE_PREFIX = "#"  # the only one: `in` tests it faster than any() over ISSUE_PREFIXES
+#: conventional-changelog-conventionalcommits' issue prefix (its only one).
+ISSUE_PREFIX = "#"
 REFERENCE_ACTIONS = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
 _ACTIONS = "|".join(REFERENCE_ACTIONS)
 _REFERENCES = re.compile(rf"({_ACTIONS})(?:[{JS_S}]+({JS_DOT}*?))(?=(?:{_ACTIONS})|\Z)", _FLAGS_I)
@@ -127,12 +127,11 @@ class _Note:
 class _State:
     """The parser's position in the lines and what it has found so far."""
 
-    __slots__ = ("body", "footer", "header", "index", "lines", "notes", "references")
+    __slots__ = ("body", "footer", "index", "lines", "notes", "references")
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.index = 0
-        self.header: str | None = None
         self.body: str | None = None
         self.footer: str | None = None
         self.notes: list[_Note] = []
@@ -146,7 +145,7 @@ class _State:
 
 
 def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]:
-    if _ISSUE_PREFIX not in sentence or _URL.search(sentence):
+    if ISSUE_PREFIX not in sentence or _URL.search(sentence):
         return []  # every reference holds an issue prefix; the regex below is slow on long lines without one
     return [
         Reference(action=action, raw=match.group(0), prefix=match.group(2), issue=match.group(3))
@@ -156,7 +155,7 @@ def _parse_reference_parts(sentence: str, action: str | None) -> list[Reference]
 
 def parse_references(text: str) -> list[Reference]:
     """conventional-commits-parser's `parseReferences` of one line."""
-    if _ISSUE_PREFIX not in text:
+    if ISSUE_PREFIX not in text:
         return []  # every reference holds an issue prefix (see _parse_reference_parts)
     regex = _REFERENCES if _REFERENCES.search(text) else _ANYTHING
     found: list[Reference] = []
@@ -165,12 +164,16 @@ def parse_references(text: str) -> list[Reference]:
     return found
 
 
+def _may_be_note(line: str) -> bool:
+    """Every note holds BREAKING (in any ASCII case); most lines do not, and skip the pattern."""
+    return "breaking" in line.lower()
+
+
 def _parse_notes(state: _State) -> bool:
     if not state.available():
         return False
     line = state.current()
-    # Every note holds BREAKING (in any ASCII case); most lines do not, and skip the pattern.
-    match = NOTES_PATTERN.match(line) if "breaking" in line.lower() else None
+    match = NOTES_PATTERN.match(line) if _may_be_note(line) else None
     if not match:
         return False
     note = _Note(title=match.group(1), text=match.group(2))
@@ -257,7 +260,7 @@ def _parse_rest(state: _State) -> None:
     is_body = True
     while state.index < len(lines):
         line = lines[state.index]
-        if is_body and _ISSUE_PREFIX not in line and "breaking" not in line.lower():
+        if is_body and ISSUE_PREFIX not in line and not _may_be_note(line):
             state.body = _append(state.body, line)  # a plain body line: neither a note nor a reference
             state.index += 1
             continue
