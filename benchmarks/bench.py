@@ -444,12 +444,6 @@ def print_table(data: dict[str, Any]) -> None:
     for name, value in data["ratios"].items():
         shown = f"{value:.1%}" if "share" in name else f"{value:.2f}"
         print(f"{name}: {shown}")
-    print()
-    for goal, met in data["goals"].items():
-        print(f"goal: {goal}: {'PASS' if met else 'MISS'}")
-    print()
-    for name, value in data["machine"].items():
-        print(f"machine: {name}: {value}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -282,13 +282,6 @@ def print_table(data: dict[str, Any]) -> None:
     )
     for name, value in data["ratios"].items():
         print(f"{name}: {value:.2f}×")
-    print()
-    for goal, met in data["goals"].items():
-        print(f"goal: {goal}: {'PASS' if met else 'MISS'}")
-    print()
-    print(f"load average: {data['load_average']['start']} at the start, {data['load_average']['end']} at the end")
-    for name, value in data["machine"].items():
-        print(f"machine: {name}: {value}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,11 +87,21 @@ def quiet_children(*unset: str) -> None:
 
 
 def finish(data: dict[str, Any], *, as_json: bool, print_table: Callable[[dict[str, Any]], None]) -> int:
-    """Print the figures (JSON or a table), then each missed goal on stderr; 1 when one is missed, else 0."""
+    """Print the figures (JSON, or the table, goals and machine), then each missed goal on stderr; 1 if one is."""
     if as_json:
         print(json.dumps(data, indent=2))
     else:
         print_table(data)
+        print()
+        for goal, met in data["goals"].items():
+            print(f"goal: {goal}: {'PASS' if met else 'MISS'}")
+        print()
+        if "load_average" in data:
+            print(
+                f"load average: {data['load_average']['start']} at the start, {data['load_average']['end']} at the end"
+            )
+        for name, value in data["machine"].items():
+            print(f"machine: {name}: {value}")
     missed = [goal for goal, met in data["goals"].items() if not met]
     for goal in missed:
         print(f"benchmark: goal missed: {goal}", file=sys.stderr)
