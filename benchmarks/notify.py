@@ -63,7 +63,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from measuring import MB, load_average  # noqa: E402
 
-from skillci.sync_plan import ROW_COLUMNS  # noqa: E402
+from skillci.sync.plan import ROW_COLUMNS  # noqa: E402
 
 GOALS_S = {"postgres": 2.0, "sqlite": 5.0}
 STATUSES = (
@@ -98,7 +98,7 @@ RUN_INDEXES = ("runs_skill_created_idx", "runs_created_idx", "runs_window_idx")
 def failure_modes() -> list[dict[str, Any]]:
     """The registry's failure modes, as failure_modes rows."""
     from skillci.commands.validate import run_validation
-    from skillci.sync_plan import desired_state, plan_sync
+    from skillci.sync.plan import desired_state, plan_sync
 
     plan = plan_sync(desired_state(run_validation(root=REPO).data), {})
     rows: list[dict[str, Any]] = plan.payload(git_sha=None)["failure_modes"]["upsert"]
@@ -222,7 +222,7 @@ class Dataset:
     """What gets loaded: the skills, the failure modes, and two weeks of runs, results and gates."""
 
     def __init__(self, *, week: str, runs: int, small: int, skills: int) -> None:
-        from skillci.weekly import iso_week
+        from skillci.weekly.report import iso_week
 
         self.window = iso_week(week)
         self.previous = self.window.previous_since

@@ -64,7 +64,7 @@ from helpers.postgres import PostgresServer, start_server  # noqa: E402
 from skillci.commands.validate import run_validation  # noqa: E402
 from skillci.store import open_store  # noqa: E402
 from skillci.store.base import Store  # noqa: E402
-from skillci.sync_plan import desired_state  # noqa: E402
+from skillci.sync.plan import desired_state  # noqa: E402
 
 PHASES = ("first", "no-op", "change")
 STORES = ("postgres", "sqlite")
@@ -325,7 +325,7 @@ def split_sync(store: Store, desired: Mapping[str, Any], git_sha: str) -> dict[s
     """One Store.sync into Postgres, its time split between the client's steps and the database calls."""
     import skillci.store.base as base
     import skillci.store.sql as sql
-    import skillci.sync_plan as plan
+    import skillci.sync.plan as plan
 
     split = Split()
     payloads: list[str] = []

@@ -18,16 +18,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Each command's --format choices are the keys of its reporters' dict (or renderers'), spelled out here so that
 # starting the CLI loads no reporter module; tests/unit/test_cli_formats.py checks they agree.
-FORMATS_VALIDATE = ("text", "json", "sarif", "github")  # skillci.reporters.REPORTERS
-FORMATS_SYNC = ("text", "json", "github")  # skillci.sync_report.SYNC_REPORTERS
+FORMATS_VALIDATE = ("text", "json", "sarif", "github")  # skillci.registry.reporters.REPORTERS
+FORMATS_SYNC = ("text", "json", "github")  # skillci.sync.reporters.SYNC_REPORTERS
 FORMATS_PLAIN = ("text", "json")
 FORMATS_PLAIN_GITHUB = ("json", "github")
-FORMATS_BENCH = ("text", "json", "markdown", "github")  # skillci.bench_report.BENCH_REPORTERS
-FORMATS_GATE = ("text", "json", "markdown", "github")  # skillci.gate_report.GATE_REPORTERS
-FORMATS_COMMITLINT = ("text", "json", "github")  # skillci.commitlint_report.COMMITLINT_REPORTERS
+FORMATS_BENCH = ("text", "json", "markdown", "github")  # skillci.bench.reporters.BENCH_REPORTERS
+FORMATS_GATE = ("text", "json", "markdown", "github")  # skillci.gate.reporters.GATE_REPORTERS
+FORMATS_COMMITLINT = ("text", "json", "github")  # skillci.commits.reporters.COMMITLINT_REPORTERS
 #: skillci snapshot prints a line (text), the file and row (json), or the line and step outputs (github).
 FORMATS_SNAPSHOT = ("text", "json", "github")
-FORMATS_NOTIFY = ("markdown", "slack", "json")  # skillci.weekly_render.RENDERERS
+FORMATS_NOTIFY = ("markdown", "slack", "json")  # skillci.weekly.render.RENDERERS
 
 
 def _default_format() -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from skillci import CONFIG_FILE
 from skillci.errors import BadInput
-from skillci.yamlpos import DEFAULT_MAX_BYTES, YamlError, YList, YMap, load_file, span_at
+from skillci.registry.yamlpos import DEFAULT_MAX_BYTES, YamlError, YList, YMap, load_file, span_at
 
 DEFAULT_PATHS = {
     "skills": "ssot/agents/skills.yaml",

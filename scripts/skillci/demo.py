@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from skillci.errors import BadInput
-from skillci.runs import run_id_for
 from skillci.store.base import Store, utc_text
-from skillci.weekly import Window
+from skillci.store.runs import run_id_for
+from skillci.weekly.report import Window
 
 #: Runs recorded per call of `Store.record_history` (one transaction, one request to Supabase).
 CHUNK = 5000
@@ -64,7 +64,7 @@ def seed_week(store: Store, *, root: Path, window: Window, runs: int = 3000, see
     """Sync the registry under root into the store and fill window with a believable week; return what was
     written: {"skills" (that got runs), "runs", "bench_results", "gates"} (0s for a week seeded before)."""
     from skillci.commands.validate import valid_registry
-    from skillci.sync_plan import desired_state
+    from skillci.sync.plan import desired_state
 
     if runs < 1:
         raise BadInput(f"a demo week needs at least one run, not {runs}")

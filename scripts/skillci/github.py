@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from skillci import __version__
 from skillci.errors import BadInput, ServiceFailed
-from skillci.findings import Severity, ValidationResult
+from skillci.registry.findings import Severity, ValidationResult
 
 if TYPE_CHECKING:
     import logging

@@ -15,7 +15,7 @@ from helpers.act import commit_all, git
 from helpers.cli import Completed, run_skillci
 from helpers.registry import copy_example, line_of, replace_in
 from skillci.commands.validate import run_validation
-from skillci.sync_plan import desired_state
+from skillci.sync.plan import desired_state
 
 RESULT_KEYS = [
     "skill_id",

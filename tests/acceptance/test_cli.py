@@ -29,7 +29,7 @@ def test_help_does_not_import_heavy_modules() -> None:
     code = (
         "import sys\nfrom skillci.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in ('yaml', 'jsonschema', 'sqlalchemy', 'psycopg', 'skillci.validation', 'supabase', 'httpx') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('yaml', 'jsonschema', 'sqlalchemy', 'psycopg', 'skillci.registry.validation', 'supabase', 'httpx') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -23,8 +23,8 @@ from helpers.commitlint_ref import (
     require_commitlint,
     run_commitlint,
 )
-from skillci.commitlint import RULE_NAMES, RuleSetting, lint, rules_from_config
-from skillci.conventional import js_trim
+from skillci.commits.parser import js_trim
+from skillci.commits.rules import RULE_NAMES, RuleSetting, lint, rules_from_config
 
 
 @pytest.fixture(scope="module")

@@ -37,10 +37,10 @@ import yaml
 from helpers import DATA
 from helpers.cli import Completed, run_skillci
 from helpers.registry import copy_example
-from skillci import validation
 from skillci.config import load_config
-from skillci.memo import ParseMemo
-from skillci.validation import validate_registry
+from skillci.registry import validation
+from skillci.registry.memo import ParseMemo
+from skillci.registry.validation import validate_registry
 
 NEGATIVE = DATA / "negative"
 EXPECT_FILE = "expect.yaml"

@@ -19,13 +19,13 @@ import pytest
 from helpers.cli import Completed, run_skillci
 from helpers.registry import copy_example
 from helpers.slack import Reply, SlackWebhook
-from skillci.weekly import week_of
+from skillci.weekly.report import week_of
 
-#: The real CLI with every retry wait of skillci.slack and skillci.github skipped (a failing delivery would
+#: The real CLI with every retry wait of skillci.weekly.slack and skillci.github skipped (a failing delivery would
 #: otherwise sleep for seconds between its tries).
 NO_WAITS = (
-    "import skillci.github, skillci.slack\n"
-    "skillci.slack._sleep = skillci.github._sleep = lambda seconds: None\n"
+    "import skillci.github, skillci.weekly.slack\n"
+    "skillci.weekly.slack._sleep = skillci.github._sleep = lambda seconds: None\n"
     "from skillci.cli import main\n"
     "main(prog_name='skillci')\n"
 )
@@ -352,6 +352,6 @@ def test_a_store_without_schema_is_exit_2_with_the_hint(tmp_path: Path) -> None:
 
 def test_the_format_choices_are_the_renderers() -> None:
     from skillci.cli import FORMATS_NOTIFY
-    from skillci.weekly_render import RENDERERS
+    from skillci.weekly.render import RENDERERS
 
     assert tuple(RENDERERS) == FORMATS_NOTIFY

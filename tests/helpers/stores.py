@@ -18,7 +18,7 @@ from skillci.commands.validate import run_validation
 from skillci.store import open_store, tables
 from skillci.store.base import Store
 from skillci.store.sql import SqlStore
-from skillci.sync_plan import desired_state
+from skillci.sync.plan import desired_state
 
 STORE_KINDS = ("sqlite", "postgres", "supabase")
 JWT_SECRET = "test-jwt-secret-with-at-least-32-characters"

@@ -14,9 +14,9 @@ import pytest
 from helpers.postgres import PostgresServer
 from helpers.stores import bench_result, store_fixture, sync_example
 from skillci.errors import BadInput, ExitCode
-from skillci.runs import build_report
 from skillci.store import open_store
 from skillci.store.base import Store
+from skillci.store.runs import build_report
 
 HEAD = "0123456789abcdef0123456789abcdef01234567"
 PARENT = "fedcba9876543210fedcba9876543210fedcba98"

@@ -9,8 +9,8 @@ import pytest
 
 from helpers.stores import bench_result, store_fixture
 from skillci.errors import BadInput
-from skillci.runs import build_report
 from skillci.store.base import Store
+from skillci.store.runs import build_report
 
 store = store_fixture(synced=True)
 

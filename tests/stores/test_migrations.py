@@ -128,7 +128,7 @@ def test_sqlite_migrate_creates_every_table_once(tmp_path: Path) -> None:
 
 
 def test_the_database_and_python_agree_on_every_run_transition(postgres: PostgresServer, tmp_path: Path) -> None:
-    from skillci.runs import RUN_STATES, transition_allowed
+    from skillci.store.runs import RUN_STATES, transition_allowed
 
     url = postgres.create_database()
     store = open_store(url, root=tmp_path)

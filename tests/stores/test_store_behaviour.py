@@ -9,8 +9,8 @@ import pytest
 
 from helpers.stores import example_registry, store_fixture
 from skillci.errors import BadInput
-from skillci.runs import build_report, error_fingerprint
 from skillci.store.base import Store
+from skillci.store.runs import build_report, error_fingerprint
 
 store = store_fixture()
 

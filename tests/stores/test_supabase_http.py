@@ -13,9 +13,9 @@ from helpers.postgres import PostgresServer
 from helpers.postgrest import PostgrestStandin, RecordedRequest
 from helpers.stores import migrated_store, service_key
 from skillci.commands.validate import run_validation
-from skillci.runs import build_report
 from skillci.store.base import Store
-from skillci.sync_plan import desired_state
+from skillci.store.runs import build_report
+from skillci.sync.plan import desired_state
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 A hand-built week with known answers runs on SQLite, Postgres and Supabase (PostgREST stand-in); a random
 history must give the same numbers on SQLite and Postgres, and the numbers a plain Python reading of the
-definitions in skillci.weekly gives.
+definitions in skillci.weekly.report gives.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from helpers.stores import (
     sync_example,
 )
 from skillci.errors import BadInput, ExitCode
-from skillci.runs import FINISHED_STATES, run_id_for
 from skillci.store import open_store
 from skillci.store.base import Store
-from skillci.weekly import WeeklyReport, iso_week
+from skillci.store.runs import FINISHED_STATES, run_id_for
+from skillci.weekly.report import WeeklyReport, iso_week
 
 WEEK = iso_week("2026-W47")  # Monday 2026-11-16 00:00 UTC to Monday 2026-11-23
 SINCE, UNTIL = WEEK.since, WEEK.until
@@ -504,7 +504,7 @@ def reference_numbers(
     top_failures: int = 10,
     recent_gates: int = 5,
 ) -> dict[str, Any]:
-    """The weekly numbers of skillci.weekly's definitions, computed row by row in Python."""
+    """The weekly numbers of skillci.weekly.report's definitions, computed row by row in Python."""
     inside = [run for run in history["runs"] if since <= run["created_at"] < until]
 
     def numbers(runs: list[dict[str, Any]]) -> dict[str, Any]:

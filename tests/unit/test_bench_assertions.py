@@ -9,7 +9,7 @@ import pytest
 
 from helpers import REPO_ROOT
 from skillci.bench.assertions import AssertionResult, case_passed, check_case
-from skillci.yamlpos import load_file
+from skillci.registry.yamlpos import load_file
 
 
 def _check(

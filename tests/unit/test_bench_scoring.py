@@ -8,8 +8,8 @@ import pytest
 
 from helpers import REPO_ROOT
 from skillci.bench.scoring import RunData, SkillScore, aggregate_runs, band_score, score_skill, tier_rank
-from skillci.formula import FormulaError
-from skillci.yamlpos import load_file
+from skillci.registry.formula import FormulaError
+from skillci.registry.yamlpos import load_file
 
 TIERS = {"A": {"min_score": 90}, "B": {"min_score": 75}, "C": {"min_score": 50}, "F": {"min_score": 0}}
 LOWER = {"variable": "ci_attempts", "perfect": 1, "good": 2, "marginal": 3}

@@ -14,7 +14,7 @@ from skillci.bench.selection import matches, select_all, select_changed, select_
 from skillci.commands.validate import run_validation
 from skillci.config import load_config
 from skillci.errors import BadInput
-from skillci.sync_plan import desired_state
+from skillci.sync.plan import desired_state
 
 SKILLS = Path("ssot/agents/skills.yaml")
 

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 from skillci import cli
-from skillci.bench_report import BENCH_REPORTERS
-from skillci.commitlint_report import COMMITLINT_REPORTERS
-from skillci.gate_report import GATE_REPORTERS
-from skillci.reporters import REPORTERS
-from skillci.sync_report import SYNC_REPORTERS
-from skillci.weekly_render import RENDERERS
+from skillci.bench.reporters import BENCH_REPORTERS
+from skillci.commits.reporters import COMMITLINT_REPORTERS
+from skillci.gate.reporters import GATE_REPORTERS
+from skillci.registry.reporters import REPORTERS
+from skillci.sync.reporters import SYNC_REPORTERS
+from skillci.weekly.render import RENDERERS
 
 
 def test_format_choices_are_the_reporters_keys() -> None:
@@ -25,13 +25,13 @@ def test_format_choices_are_the_reporters_keys() -> None:
 
 def test_starting_the_cli_loads_no_reporter_rules_store_or_github_module() -> None:
     heavy = [
-        "skillci.reporters",
-        "skillci.sync_report",
-        "skillci.bench_report",
-        "skillci.gate_report",
-        "skillci.commitlint_report",
-        "skillci.weekly_render",
-        "skillci.commitlint",
+        "skillci.registry.reporters",
+        "skillci.sync.reporters",
+        "skillci.bench.reporters",
+        "skillci.gate.reporters",
+        "skillci.commits.reporters",
+        "skillci.weekly.render",
+        "skillci.commits.rules",
         "skillci.github",
         "skillci.store.sql",
         "sqlalchemy",

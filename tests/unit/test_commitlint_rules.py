@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from skillci.commitlint import (
+from skillci.commits.parser import Note, js_len, parse_commit
+from skillci.commits.rules import (
     DEFAULT_RULES,
     RULE_NAMES,
     RuleSetting,
@@ -16,7 +17,6 @@ from skillci.commitlint import (
     lint,
     rules_from_config,
 )
-from skillci.conventional import Note, js_len, parse_commit
 from skillci.errors import BadInput
 
 
@@ -56,7 +56,7 @@ def test_js_length_counts_utf16_units() -> None:
 
 
 def test_strings_of_utf16_units_round_trip() -> None:
-    from skillci.commitlint import _from_u16, _to_u16
+    from skillci.commits.rules import _from_u16, _to_u16
 
     assert _to_u16("a😀é\U0010ffff") == "a\ud83d\ude00é\udbff\udfff"
     assert _from_u16("a\ud83d\ude00é\udbff\udfff") == "a😀é\U0010ffff"

@@ -13,7 +13,7 @@ from skillci.demo import UNKNOWN_CODE, seed_week
 from skillci.errors import BadInput
 from skillci.store import open_store
 from skillci.store.base import Store
-from skillci.weekly import WeeklyReport, iso_week
+from skillci.weekly.report import WeeklyReport, iso_week
 
 WEEK = iso_week("2026-W47")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from helpers import REPO_ROOT
-from skillci.formula import FUNCTIONS, VARIABLES
-from skillci.validation import HINTS
+from skillci.registry.formula import FUNCTIONS, VARIABLES
+from skillci.registry.validation import HINTS
 
 _CODE = re.compile(
     r'"((?:yaml|file|formula|band|tier|metric|runbook|tool|duplicate|state|unknown|benchmark|cases|case|path|regex|json)-[a-z-]+)"'
@@ -16,7 +16,7 @@ _CODE = re.compile(
 def test_every_finding_code_is_documented() -> None:
     documented = (REPO_ROOT / "docs" / "findings.md").read_text()
     emitted: set[str] = set(HINTS)
-    for module in (REPO_ROOT / "scripts" / "skillci").glob("*.py"):
+    for module in (REPO_ROOT / "scripts" / "skillci").rglob("*.py"):
         emitted |= set(_CODE.findall(module.read_text()))
     assert len(emitted) > 30
     missing = sorted(code for code in emitted if f"`{code}`" not in documented)

@@ -1,4 +1,4 @@
-"""skillci.formula: the safe metric-formula evaluator (an AST whitelist, never eval)."""
+"""skillci.registry.formula: the safe metric-formula evaluator (an AST whitelist, never eval)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from skillci.formula import MAX_EXPONENT, MAX_LENGTH, VARIABLES, Formula, FormulaError, parse_formula
+from skillci.registry.formula import MAX_EXPONENT, MAX_LENGTH, VARIABLES, Formula, FormulaError, parse_formula
 
 
 def _evaluate(source: str, values: Mapping[str, float] | None = None) -> float:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from skillci.errors import BadInput
-from skillci.gate import (
+from skillci.gate.decision import (
     CHECK_PASS_PCT,
     CHECK_REGISTRY,
     CHECK_REGRESSION,

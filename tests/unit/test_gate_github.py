@@ -18,7 +18,7 @@ from helpers.github_api import FakeGitHub
 from skillci import github
 from skillci.commands.gate import gate
 from skillci.errors import ServiceFailed
-from skillci.gate_report import COMMENT_MARKER
+from skillci.gate.reporters import COMMENT_MARKER
 
 RESULTS = {
     "selected": ["fix-lint"],

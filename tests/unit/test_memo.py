@@ -10,9 +10,9 @@ import pytest
 
 from helpers.registry import copy_example, line_of, replace_in
 from skillci.config import load_config
-from skillci.memo import ParseMemo
-from skillci.validation import validate_registry
-from skillci.yamlpos import NOWHERE, YList, YMap, bare_tree, load_file, plain_tree
+from skillci.registry.memo import ParseMemo
+from skillci.registry.validation import validate_registry
+from skillci.registry.yamlpos import NOWHERE, YList, YMap, bare_tree, load_file, plain_tree
 
 CASES = "ssot/benchmarks/fix-lint.yaml"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from skillci.conventional import parse_commit
-from skillci.release import Change, Version, bump_for, changelog, latest_version
+from skillci.commits.parser import parse_commit
+from skillci.commits.release import Change, Version, bump_for, changelog, latest_version
 
 
 def test_the_highest_semver_tag_wins_and_other_tags_are_ignored() -> None:

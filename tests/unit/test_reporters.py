@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from skillci.findings import Finding, Severity, Span, ValidationResult
-from skillci.reporters import REPORTERS
+from skillci.registry.findings import Finding, Severity, Span, ValidationResult
+from skillci.registry.reporters import REPORTERS
 
 
 def _result(root: Path) -> ValidationResult:
@@ -107,8 +107,8 @@ def test_github_format_without_runner_files_still_annotates(tmp_path: Path) -> N
 
 def test_commitlint_json_is_what_json_dumps_would_write() -> None:
     from skillci.commands.commitlint import LintRun, Message, Settings, lint_messages
-    from skillci.commitlint import DEFAULT_RULES
-    from skillci.commitlint_report import COMMITLINT_REPORTERS
+    from skillci.commits.reporters import COMMITLINT_REPORTERS
+    from skillci.commits.rules import DEFAULT_RULES
 
     texts = [
         'feat: "quoted" \\ back\tslash é 😀\n\nbody',

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from skillci.errors import BadInput
-from skillci.runs import (
+from skillci.store.runs import (
     RUN_STATES,
     TRANSITIONS,
     build_report,

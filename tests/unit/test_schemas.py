@@ -11,7 +11,7 @@ import pytest
 
 from helpers import REPO_ROOT
 from skillci.config import DEFAULT_ENUMS, Enums
-from skillci.schemas import SCHEMA_FILES, all_schemas, write_schemas
+from skillci.registry.schemas import SCHEMA_FILES, all_schemas, write_schemas
 
 EXAMPLES = {
     "skills": ["ssot/agents/skills.yaml"],

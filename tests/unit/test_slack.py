@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from helpers.slack import Reply, SlackWebhook
-from skillci import slack
 from skillci.errors import BadInput, ServiceFailed, SkillciError
+from skillci.weekly import slack
 
 MESSAGE = {
     "text": "skillci weekly 2026-W47",
@@ -26,7 +26,7 @@ SLOW = 0.6
 
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every wait skillci.slack asks for, recorded instead of slept; jitter pinned to its middle."""
+    """Every wait skillci.weekly.slack asks for, recorded instead of slept; jitter pinned to its middle."""
     recorded: list[float] = []
     monkeypatch.setattr(slack, "_sleep", recorded.append)
     monkeypatch.setattr(slack, "_random", lambda: 0.5)
@@ -238,6 +238,6 @@ def test_importing_skillci_slack_does_not_import_httpx() -> None:
 
     from helpers import REPO_ROOT
 
-    code = "import sys, skillci.slack; print('httpx' in sys.modules)"
+    code = "import sys, skillci.weekly.slack; print('httpx' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

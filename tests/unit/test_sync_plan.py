@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from skillci.sync_plan import Current, content_hash, normalize, plan_entities
-from skillci.yamlpos import loads
+from skillci.registry.yamlpos import loads
+from skillci.sync.plan import Current, content_hash, normalize, plan_entities
 
 
 def test_content_hash_ignores_key_order_and_yaml_positions() -> None:
@@ -55,7 +55,7 @@ def test_no_change_writes_nothing() -> None:
 
 
 def test_the_payload_carries_rows_to_write_and_keys_to_deprecate() -> None:
-    from skillci.sync_plan import plan_sync, row_for
+    from skillci.sync.plan import plan_sync, row_for
 
     tool = {"id": "git", "description": "Git", "allowed_in_skills": ["*"]}
     skill = {
@@ -82,7 +82,7 @@ def test_the_payload_carries_rows_to_write_and_keys_to_deprecate() -> None:
 
 
 def test_desired_state_keys_entities_by_id_and_code() -> None:
-    from skillci.sync_plan import desired_state
+    from skillci.sync.plan import desired_state
 
     data = {
         "skills": {"skills": [{"id": "a", "name": "A"}]},

@@ -13,8 +13,8 @@ from jsonschema.exceptions import ValidationError
 from helpers import DATA, REPO_ROOT
 from helpers.registry import copy_example, replace_in
 from skillci.config import load_config
-from skillci.findings import Severity
-from skillci.validation import validate_registry
+from skillci.registry.findings import Severity
+from skillci.registry.validation import validate_registry
 
 
 def _codes(root: Path) -> list[tuple[str, str, int]]:

@@ -13,10 +13,9 @@ import pytest
 import yaml
 
 from helpers import REPO_ROOT
-from skillci import weekly_render
-from skillci.gate import tier_order
-from skillci.weekly import WeeklyReport, Window, iso_week, window_between
-from skillci.weekly_render import (
+from skillci.gate.decision import tier_order
+from skillci.weekly import render as weekly_render
+from skillci.weekly.render import (
     DEFAULT_TIERS,
     RENDERERS,
     SLACK_MAX_BLOCKS,
@@ -31,6 +30,7 @@ from skillci.weekly_render import (
     report_from_json,
     report_title,
 )
+from skillci.weekly.report import WeeklyReport, Window, iso_week, window_between
 
 GENERATED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 W47 = iso_week("2026-W47")
@@ -737,9 +737,9 @@ def test_renderers_by_format_name_return_text() -> None:
 
 
 def test_the_module_imports_no_cli_github_or_store() -> None:
-    tree = ast.parse((REPO_ROOT / "scripts" / "skillci" / "weekly_render.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO_ROOT / "scripts" / "skillci" / "weekly" / "render.py").read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     forbidden = {"click", "github", "skillci.github", "skillci.store", "skillci.cli"}
     assert not {name for name in imported if name in forbidden or name.startswith("skillci.store.")}
-    assert "skillci.weekly" in imported
+    assert "skillci.weekly.report" in imported

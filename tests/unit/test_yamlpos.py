@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from skillci.findings import Span
-from skillci.yamlpos import MAX_DEPTH, YamlError, YList, YMap, load_file, loads, span_at
+from skillci.registry.findings import Span
+from skillci.registry.yamlpos import MAX_DEPTH, YamlError, YList, YMap, load_file, loads, span_at
 
 
 def test_every_node_keeps_its_line_and_column() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from skillci.bench.assertions import AssertionResult, case_passed, check_case
 from skillci.bench.runner import CaseRun, run_case
 from skillci.bench.scoring import SkillScore, aggregate_runs, score_skill
-from skillci.runs import RUN_NUMBERS, RunReport, build_report
+from skillci.store.runs import RUN_NUMBERS, RunReport, build_report
 
 #: The failure code of a run that finished but whose output did not satisfy its case's assertions.
 ASSERTION_FAILED = "BENCH.ASSERTION_FAILED"

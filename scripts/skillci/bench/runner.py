@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from skillci.runs import RUN_NUMBERS
+from skillci.store.runs import RUN_NUMBERS
 
 #: Failure codes the runner assigns (they are in the example registry, each with a runbook).
 CRASH = "AGENT.CRASH"

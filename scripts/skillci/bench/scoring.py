@@ -1,7 +1,7 @@
 """Score a skill's benchmark numbers with the metrics of benchmark.yaml into a composite and a tier.
 
 A metric is either banded (`variable` against `perfect`/`good`/`marginal` thresholds) or a `formula`
-over the variables of `skillci.formula.VARIABLES`. A metric whose data is missing is never given a
+over the variables of `skillci.registry.formula.VARIABLES`. A metric whose data is missing is never given a
 made-up score: it is listed in `missing_metrics`, and the composite is renormalised over the metrics
 that were scored, Σ(weight × score) / Σ(weights present) × 100, so that a skill is judged on what
 it reported; `weight_missing` says how much of the total weight that left out.
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from skillci.formula import VARIABLES, FormulaError, parse_formula
+from skillci.registry.formula import VARIABLES, FormulaError, parse_formula
 
 BANDS = ("perfect", "good", "marginal")
 DEFAULT_SCORES: dict[str, float] = {"perfect": 1.0, "good": 0.75, "marginal": 0.5, "failing": 0.0}

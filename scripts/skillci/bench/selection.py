@@ -12,8 +12,8 @@ from typing import Any
 
 from skillci.config import Config
 from skillci.errors import BadInput
-from skillci.sync_plan import content_hash, normalize
-from skillci.yamlpos import YamlError, loads
+from skillci.registry.yamlpos import YamlError, loads
+from skillci.sync.plan import content_hash, normalize
 
 #: How many commits a shallow clone is deepened by, per attempt, looking for the base.
 DEEPEN_STEPS = (50, 500)

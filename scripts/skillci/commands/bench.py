@@ -27,16 +27,16 @@ from skillci.bench.engine import (
     score_stats,
     score_target,
 )
+from skillci.bench.reporters import BENCH_REPORTERS, BarProgress, GroupedProgress, LineProgress, Progress, plural
 from skillci.bench.selection import Selection, select_all, select_changed, select_named
 from skillci.bench.shards import matrix, shard_count, shard_skills
-from skillci.bench_report import BENCH_REPORTERS, BarProgress, GroupedProgress, LineProgress, Progress, plural
 from skillci.checkout import comparison_base, current_branch, default_branch, head_sha
 from skillci.commands.validate import valid_registry
 from skillci.config import Config, load_config
 from skillci.errors import BadInput, ExitCode, SkillciError
-from skillci.findings import ValidationResult
-from skillci.runs import run_id_for
-from skillci.sync_plan import desired_state, normalize
+from skillci.registry.findings import ValidationResult
+from skillci.store.runs import run_id_for
+from skillci.sync.plan import desired_state, normalize
 
 #: Where results are cached unless --cache-dir says otherwise (relative to the root).
 DEFAULT_CACHE_DIR = Path(".skillci") / "cache"

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from skillci import CONFIG_FILE, ledger
 from skillci.checkout import git_output
-from skillci.commitlint_report import COMMITLINT_REPORTERS
+from skillci.commits.reporters import COMMITLINT_REPORTERS
 from skillci.errors import BadInput, ExitCode
 
 if TYPE_CHECKING:
-    from skillci.commitlint import LintOutcome, RuleSetting
+    from skillci.commits.rules import LintOutcome, RuleSetting
 
-# The rules (skillci.commitlint) are imported where they are used, so that a range's `git log` runs while
+# The rules (skillci.commits.rules) are imported where they are used, so that a range's `git log` runs while
 # they load (their regular expressions take longer to compile than git takes to list 1,000 commits).
 
 #: The file git writes a commit message to before the commit-msg hook runs.
@@ -77,7 +77,7 @@ class LintRun:
 
 def settings_for(root: Path) -> Settings:
     """The commitlint settings of the checkout under root (config-conventional when skillci.yaml says nothing)."""
-    from skillci.commitlint import DEFAULT_RULES, rules_from_config
+    from skillci.commits.rules import DEFAULT_RULES, rules_from_config
 
     if root.is_dir() and not (root / CONFIG_FILE).is_file():
         return Settings(rules=dict(DEFAULT_RULES))  # without loading the YAML parser, which costs more than linting
@@ -203,7 +203,7 @@ class _RangeLog(PendingLog):
 def parse_log(output: str) -> list[Message]:
     """The messages of `git log` output in our format, each exactly as @commitlint/read hands it over (git's %B
     plus one newline); empty messages are left out, as commitlint leaves them out."""
-    from skillci.conventional import js_trim
+    from skillci.commits.parser import js_trim
 
     messages = []
     for record in output.split(_SEPARATOR):
@@ -265,7 +265,7 @@ def pr_title_message(event_path: str | None) -> Message:
 
 def lint_messages(messages: Sequence[Message], settings: Settings, *, strict: bool) -> LintRun:
     """Lint each message with the settings' rules; commits by an ignored author are skipped."""
-    from skillci.commitlint import linter
+    from skillci.commits.rules import linter
 
     lint = linter(settings.rules)
     run = LintRun(strict=strict)

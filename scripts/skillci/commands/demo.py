@@ -9,7 +9,7 @@ from typing import TextIO
 
 from skillci import ledger
 from skillci.errors import BadInput, ExitCode
-from skillci.weekly import choose_week
+from skillci.weekly.report import choose_week
 
 #: The most runs one seeding writes (a demo, not a load test: benchmarks/notify.py does that).
 MAX_RUNS = 100_000

@@ -12,7 +12,7 @@ from skillci import github, ledger
 from skillci.checkout import head_sha
 from skillci.commands.validate import run_validation
 from skillci.errors import BadInput, ExitCode, SkillciError
-from skillci.gate import (
+from skillci.gate.decision import (
     BenchResults,
     GateResult,
     Thresholds,
@@ -22,9 +22,9 @@ from skillci.gate import (
     merge_results,
     tier_order,
 )
-from skillci.gate_report import COMMENT_MARKER, GATE_REPORTERS, markdown_summary
+from skillci.gate.reporters import COMMENT_MARKER, GATE_REPORTERS, markdown_summary
 from skillci.store import store_url
-from skillci.sync_plan import desired_state, normalize
+from skillci.sync.plan import desired_state, normalize
 
 #: Defaults of the thresholds that benchmark.yaml does not set.
 DEFAULT_MIN_PASS_PCT = 70.0

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from skillci import github, ledger
 from skillci.errors import BadInput, ExitCode, SkillciError
-from skillci.weekly import WeeklyReport, Window, choose_week, window_between
+from skillci.weekly.report import WeeklyReport, Window, choose_week, window_between
 
 if TYPE_CHECKING:
     from skillci.store.base import Store
@@ -99,9 +99,9 @@ def _file_label(window: Window) -> str:
 def tier_order_of(root: Path) -> list[str] | None:
     """benchmark.yaml's tiers, best first, to show tier changes as ↑/↓; None when it cannot be read."""
     from skillci.config import load_config
-    from skillci.gate import tier_order
-    from skillci.sync_plan import normalize
-    from skillci.yamlpos import YamlError, load_file
+    from skillci.gate.decision import tier_order
+    from skillci.registry.yamlpos import YamlError, load_file
+    from skillci.sync.plan import normalize
 
     try:
         config = load_config(root)
@@ -131,7 +131,7 @@ def notify_weekly(
     now: datetime | None = None,
 ) -> int:
     """Aggregate the window from the store and deliver the report to each channel not yet sent; see the module."""
-    from skillci.weekly_render import RENDERERS
+    from skillci.weekly.render import RENDERERS
 
     out = stream or sys.stdout
     err = errors or sys.stderr
@@ -144,7 +144,7 @@ def notify_weekly(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     window = weekly_window(week, since, until, now=moment)
     if url is not None:
-        from skillci.slack import check_url
+        from skillci.weekly.slack import check_url
 
         url = check_url(url)
     repository = github.check_repository(github_repo.strip()) if github_repo and github_repo.strip() else None
@@ -192,7 +192,7 @@ def render_text(
     report: WeeklyReport, output_format: str, *, tiers: Sequence[str] | None, report_url: str | None
 ) -> str:
     """The report in one --format, as printed."""
-    from skillci.weekly_render import RENDERERS, render_markdown, render_slack
+    from skillci.weekly.render import RENDERERS, render_markdown, render_slack
 
     if output_format == "markdown":
         return render_markdown(report, tiers=tiers)
@@ -205,7 +205,7 @@ def _print_only(
     report: WeeklyReport, *, output_format: str, tiers: Sequence[str] | None, dry_run: bool, out: TextIO
 ) -> int:
     """No channel: print the report; write the job summary when in Actions."""
-    from skillci.weekly_render import render_markdown
+    from skillci.weekly.render import render_markdown
 
     context = github.run_context()
     out.write(render_text(report, output_format, tiers=tiers, report_url=context.run_url))
@@ -230,7 +230,7 @@ class _Deliveries:
         root: Path,
         keep_dir: Path | None,
     ) -> None:
-        from skillci.weekly_render import render_markdown, render_slack, report_title
+        from skillci.weekly.render import render_markdown, render_slack, report_title
 
         self.report = report
         self.window = report.window
@@ -268,7 +268,7 @@ class _Deliveries:
         return json.dumps(self.slack_payload, indent=2, ensure_ascii=False) + "\n"
 
     def _slack(self) -> tuple[str, dict[str, Any]]:
-        from skillci.slack import post_webhook
+        from skillci.weekly.slack import post_webhook
 
         assert self.url is not None
         outcome = post_webhook(self.url, self.slack_payload)

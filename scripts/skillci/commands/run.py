@@ -8,7 +8,7 @@ from typing import TextIO
 
 from skillci.commands.validate import run_validation
 from skillci.errors import ExitCode
-from skillci.reporters import REPORTERS
+from skillci.registry.reporters import REPORTERS
 
 
 def run(
@@ -30,12 +30,12 @@ def run(
         return ExitCode.CHECK_FAILED
 
     from skillci.bench.engine import default_jobs
-    from skillci.bench_report import BENCH_REPORTERS, plural
+    from skillci.bench.reporters import BENCH_REPORTERS, plural
     from skillci.checkout import head_sha
     from skillci.commands.bench import Settings, changed_or_all, progress_for, run_bench, select
     from skillci.config import load_config
     from skillci.store import opened_store
-    from skillci.sync_plan import desired_state
+    from skillci.sync.plan import desired_state
 
     desired = desired_state(result.data)
     with opened_store(store, root=root) as opened:
@@ -68,7 +68,7 @@ def run(
     steps.append(f"bench {plural(len(bench_run.results), 'skill')} ({compared}): {passed}/{total} cases passed")
 
     from skillci.commands.gate import decide, publish
-    from skillci.gate import merge_results
+    from skillci.gate.decision import merge_results
 
     decision = decide(root=root, results=merge_results([("skillci bench", bench_run.to_json())]))
     code = publish(

@@ -12,9 +12,9 @@ from jsonschema.exceptions import best_match
 
 from skillci import ledger
 from skillci.errors import BadInput, ExitCode
-from skillci.runs import REPORT_SCHEMA, ReportError, RunReport, build_report
+from skillci.registry.yamlpos import YamlError, loads, span_at
 from skillci.store import opened_store
-from skillci.yamlpos import YamlError, loads, span_at
+from skillci.store.runs import REPORT_SCHEMA, ReportError, RunReport, build_report
 
 
 def read_reports(text: str, *, source: str) -> list[RunReport]:

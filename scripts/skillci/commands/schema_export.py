@@ -9,7 +9,7 @@ from typing import TextIO
 from skillci import ledger
 from skillci.config import load_config
 from skillci.errors import BadInput, ExitCode
-from skillci.schemas import write_schemas
+from skillci.registry.schemas import write_schemas
 
 
 def schema_export(*, root: Path, directory: Path, stream: TextIO | None = None) -> int:

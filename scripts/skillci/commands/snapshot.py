@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from skillci import github, ledger
 from skillci.diskcache import write_atomic
 from skillci.errors import BadInput, ExitCode
-from skillci.weekly import WeeklyReport, Window
+from skillci.weekly.report import WeeklyReport, Window
 
 #: Where snapshots go under the root unless --out says otherwise.
 SNAPSHOT_DIR = Path(".skillci") / "snapshots"
@@ -33,7 +33,7 @@ def day_window(day: str | None, *, now: datetime | None = None) -> Window:
 
 def snapshot_document(report: WeeklyReport) -> dict[str, Any]:
     """The snapshot's JSON: the day's numbers in the weekly report's JSON form, and what it is."""
-    from skillci.weekly_render import render_json
+    from skillci.weekly.render import render_json
 
     return {"kind": "skillci.snapshot", "version": 1, "day": report.window.label, **render_json(report)}
 

@@ -12,8 +12,8 @@ from skillci.checkout import head_sha
 from skillci.commands.validate import valid_registry
 from skillci.errors import ExitCode
 from skillci.store import DEFAULT_STORE, opened_store, store_url
-from skillci.sync_plan import desired_state
-from skillci.sync_report import SYNC_REPORTERS
+from skillci.sync.plan import desired_state
+from skillci.sync.reporters import SYNC_REPORTERS
 
 
 def sync(

@@ -9,14 +9,14 @@ from typing import TextIO
 from skillci import ledger
 from skillci.config import load_config
 from skillci.errors import BadInput, ExitCode
-from skillci.findings import ValidationResult
-from skillci.reporters import REPORTERS
+from skillci.registry.findings import ValidationResult
+from skillci.registry.reporters import REPORTERS
 
 
 def run_validation(*, root: Path, memo: Path | None = None) -> ValidationResult:
     """Load the configuration under root and validate its registry (files clean before come from the memo file)."""
-    from skillci.memo import ParseMemo
-    from skillci.validation import validate_registry
+    from skillci.registry.memo import ParseMemo
+    from skillci.registry.validation import validate_registry
 
     result = validate_registry(load_config(root), memo=ParseMemo(memo) if memo else None)
     ledger.note_counts(result.counts)

@@ -11,10 +11,10 @@ from typing import TextIO
 
 from skillci.checkout import git_output
 from skillci.commands.commitlint import log_messages
-from skillci.commitlint import is_ignored
-from skillci.conventional import parse_commit
+from skillci.commits.parser import parse_commit
+from skillci.commits.release import Change, Version, bump_for, changelog, latest_version
+from skillci.commits.rules import is_ignored
 from skillci.errors import BadInput, ExitCode
-from skillci.release import Change, Version, bump_for, changelog, latest_version
 
 
 def _repo_url(root: Path) -> str | None:

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from skillci.errors import BadInput, ServiceFailed
-from skillci.runs import RunOutcome, RunReport, run_id_for
-from skillci.sync_plan import RegistryState, SyncPlan, plan_sync
+from skillci.store.runs import RunOutcome, RunReport, run_id_for
+from skillci.sync.plan import RegistryState, SyncPlan, plan_sync
 
 T = TypeVar("T")
 
@@ -139,7 +139,7 @@ def _run_numbers(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def weekly_from_json(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The weekly numbers (the JSON shape in `skillci.weekly`) with the same Python types from every store."""
+    """The weekly numbers (the JSON shape in `skillci.weekly.report`) with the same Python types from every store."""
     gates = document.get("gates") or {}
     return {
         "skills": [{"skill_id": str(row["skill_id"]), **_run_numbers(row)} for row in document.get("skills") or []],
@@ -372,7 +372,7 @@ class Store(ABC):
     ) -> dict[str, Any]:
         """The weekly report's numbers for [since, until), aggregated in the database.
 
-        The JSON shape and every definition are in `skillci.weekly`'s module docstring; identical on every
+        The JSON shape and every definition are in `skillci.weekly.report`'s module docstring; identical on every
         store for the same rows (the same keys and Python types; floats may differ in the last bits, as sums
         are added up in another order). Memory does not grow with the number of runs. A naive since or until
         is taken as UTC; until must be after since and top_failures and recent_gates integers from 0 to 1000,

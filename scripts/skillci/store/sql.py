@@ -23,7 +23,6 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from skillci.errors import BadInput, ServiceFailed
-from skillci.runs import FINISHED_STATES, RUN_NUMBERS, RunOutcome, RunReport, illegal_transition, transition_allowed
 from skillci.store import tables
 from skillci.store.base import (
     HISTORY_KINDS,
@@ -38,7 +37,15 @@ from skillci.store.base import (
     commit_results_payload,
     utc_text,
 )
-from skillci.sync_plan import KINDS, RegistryState, state_from_json
+from skillci.store.runs import (
+    FINISHED_STATES,
+    RUN_NUMBERS,
+    RunOutcome,
+    RunReport,
+    illegal_transition,
+    transition_allowed,
+)
+from skillci.sync.plan import KINDS, RegistryState, state_from_json
 
 #: SQLSTATEs worth a retry: connection exceptions, the server shutting down or starting, resource exhaustion,
 #: serialization failures and deadlocks.
@@ -677,7 +684,7 @@ class _WeeklyQueries:
         self.whole_percentiles = self.all_percentiles()
 
     def run(self, connection: Connection) -> dict[str, Any]:
-        """The numbers in the JSON shape of `skillci.weekly` (before `weekly_from_json`)."""
+        """The numbers in the JSON shape of `skillci.weekly.report` (before `weekly_from_json`)."""
         window = {"start": self.since, "end": self.until}
         skills, totals = [], {}
         for row in connection.execute(self.numbers(), window):

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from skillci.errors import BadInput, ServiceFailed
-from skillci.runs import RunOutcome, RunReport
 from skillci.store import tables
 from skillci.store.base import (
     BenchContext,
@@ -19,7 +18,8 @@ from skillci.store.base import (
     commit_result_from_json,
     commit_results_payload,
 )
-from skillci.sync_plan import RegistryState, state_from_json
+from skillci.store.runs import RunOutcome, RunReport
+from skillci.sync.plan import RegistryState, state_from_json
 
 URL_ENV = "SUPABASE_URL"
 KEY_ENV = "SUPABASE_SERVICE_ROLE_KEY"

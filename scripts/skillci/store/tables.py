@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from skillci.runs import RUN_STATES
+from skillci.store.runs import RUN_STATES
 
 #: The schema name the Postgres migrations use; SQLite maps it away (schema_translate_map).
 SCHEMA = "ops"

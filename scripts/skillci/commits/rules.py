@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from skillci.conventional import (
+from skillci.commits.parser import (
     BREAKING_HEADER_PATTERN,
     JS_DOT,
     JS_S,

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TextIO
 
 # skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
 from skillci import __version__
-from skillci.findings import Finding, Severity, ValidationResult
+from skillci.registry.findings import Finding, Severity, ValidationResult
 
 DOCS_URL = "https://github.com/skillci/skillci/blob/main/docs/findings.md"
 

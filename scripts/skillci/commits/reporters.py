@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 
 if TYPE_CHECKING:
     from skillci.commands.commitlint import LintRun, Message
-    from skillci.commitlint import LintOutcome, Problem
+    from skillci.commits.rules import LintOutcome, Problem
 
 HELP_URL = "https://github.com/conventional-changelog/commitlint/#what-is-commitlint"
 

@@ -1,6 +1,6 @@
 """The weekly report as GitHub Markdown (issue and job summary), a Slack Block Kit payload, or JSON.
 
-Every renderer reads a `skillci.weekly.WeeklyReport` and nothing else: no store, no network, no click.
+Every renderer reads a `skillci.weekly.report.WeeklyReport` and nothing else: no store, no network, no click.
 Numbers are shown, never recomputed beyond the report's own properties (success and pass rates).
 Previous-week numbers are not part of the report, so nothing here shows a change or a trend arrow
 for the headline numbers; tier changes are the only before/after the report carries.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from skillci.weekly import (
+from skillci.weekly.report import (
     DayNumbers,
     FailedGate,
     FailureCount,
@@ -29,7 +29,7 @@ from skillci.weekly import (
 )
 
 #: Tier names best first, used to tell a promotion (↑) from a demotion (↓) when the caller does not
-#: pass benchmark.yaml's own order (`skillci.gate.tier_order(benchmark)`). The shipped benchmark.yaml's
+#: pass benchmark.yaml's own order (`skillci.gate.decision.tier_order(benchmark)`). The shipped benchmark.yaml's
 #: tiers (A, B, C, F) keep this order; a tier outside the order gets no arrow.
 DEFAULT_TIERS: tuple[str, ...] = ("S", "A", "B", "C", "D", "E", "F")
 

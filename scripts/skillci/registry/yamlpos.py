@@ -18,7 +18,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from skillci.findings import Span
+from skillci.registry.findings import Span
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()
@@ -357,7 +357,7 @@ def span_at(data: Any, path: tuple[str | int, ...], *, key: bool = False) -> Spa
     return span
 
 
-#: The position of a node whose position was not kept (a tree from the parse memo, see skillci.memo).
+#: The position of a node whose position was not kept (a tree from the parse memo, see skillci.registry.memo).
 NOWHERE = Span(0, 0, 0, 0)
 
 

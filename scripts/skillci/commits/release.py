@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from skillci.conventional import ParsedCommit
+from skillci.commits.parser import ParsedCommit
 
 #: `1.2.3` or `v1.2.3` (a pre-release or build suffix is allowed on tags, and ignored for the bump).
 _SEMVER = re.compile(r"\Av?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+][0-9A-Za-z.+-]*)?\Z")

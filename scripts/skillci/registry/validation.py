@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from skillci import schemas
 from skillci.config import Config
-from skillci.findings import Finding, Severity, Span, ValidationResult, quote
-from skillci.formula import VARIABLES, FormulaError, parse_formula
-from skillci.memo import ParseMemo
-from skillci.yamlpos import YamlDocument, YamlError, YList, YMap, load_file, span_at
+from skillci.registry import schemas
+from skillci.registry.findings import Finding, Severity, Span, ValidationResult, quote
+from skillci.registry.formula import VARIABLES, FormulaError, parse_formula
+from skillci.registry.memo import ParseMemo
+from skillci.registry.yamlpos import YamlDocument, YamlError, YList, YMap, load_file, span_at
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

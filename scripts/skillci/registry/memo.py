@@ -16,8 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from skillci import __version__, yamlpos
+from skillci import __version__
 from skillci.diskcache import read_json, write_atomic
+from skillci.registry import yamlpos
 
 #: Bump when the shape of an entry changes; older entries then miss.
 ENTRY_VERSION = 1

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 # skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
 
 if TYPE_CHECKING:
-    from skillci.gate import GateResult
+    from skillci.gate.decision import GateResult
 
 #: The hidden line that marks the gate's pull-request comment, so it is edited instead of repeated.
 COMMENT_MARKER = "<!-- skillci:gate -->"

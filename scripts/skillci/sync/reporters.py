@@ -6,12 +6,12 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
-# skillci.github and skillci.sync_plan are imported where they are used: the CLI loads every reporter module
+# skillci.github and skillci.sync.plan are imported where they are used: the CLI loads every reporter module
 # for its --format choices.
 
 if TYPE_CHECKING:
     from skillci.store.base import SyncOutcome
-    from skillci.sync_plan import Change
+    from skillci.sync.plan import Change
 
 _MARKS = {"create": "+", "update": "~", "deprecate": "-", "unchanged": "="}
 
@@ -64,7 +64,7 @@ class TextSyncReporter(SyncReporter):
         return lines
 
     def report(self, outcome: SyncOutcome) -> None:
-        from skillci.sync_plan import DISPLAY_ORDER
+        from skillci.sync.plan import DISPLAY_ORDER
 
         if self.verbosity >= 0:
             for kind in DISPLAY_ORDER:

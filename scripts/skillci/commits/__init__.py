@@ -1,0 +1,1 @@
+"""Commit conventions: the Conventional Commits parser, commitlint's rules, ranges, releases."""

@@ -1,0 +1,1 @@
+"""The quality gate: deciding, publishing the verdict, and its reporters."""

@@ -1,0 +1,1 @@
+"""The registry: loading with positions, schemas, formulas, cross-file checks, findings, reporters."""

@@ -1,0 +1,1 @@
+"""Sync: the plan of a registry against a store, and its reporters."""

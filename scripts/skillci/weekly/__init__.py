@@ -1,0 +1,1 @@
+"""The weekly report: aggregation, rendering, Slack delivery, snapshots."""
