@@ -97,10 +97,10 @@ RUN_INDEXES = ("runs_skill_created_idx", "runs_created_idx", "runs_window_idx")
 
 def failure_modes() -> list[dict[str, Any]]:
     """The registry's failure modes, as failure_modes rows."""
-    from skillci.commands.validate import run_validation
+    from skillci.registry.load import load_registry
     from skillci.sync.plan import desired_state, plan_sync
 
-    plan = plan_sync(desired_state(run_validation(root=REPO).data), {})
+    plan = plan_sync(desired_state(load_registry(REPO).data), {})
     rows: list[dict[str, Any]] = plan.payload(git_sha=None)["failure_modes"]["upsert"]
     return rows
 

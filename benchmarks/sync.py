@@ -61,7 +61,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from validate import executable, generate, run_child  # noqa: E402
 
 from helpers.postgres import PostgresServer, start_server  # noqa: E402
-from skillci.commands.validate import run_validation  # noqa: E402
+from skillci.registry.load import load_registry  # noqa: E402
 from skillci.store import open_store  # noqa: E402
 from skillci.store.base import Store  # noqa: E402
 from skillci.sync.plan import desired_state  # noqa: E402
@@ -469,7 +469,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
             root = tmp / f"registry-{count}"
             print(f"benchmark: generating and validating {count} skills in {root}", file=sys.stderr)
             generate(root, count, args.seed)
-            validation = run_validation(root=root)
+            validation = load_registry(root)
             check(validation.ok, f"the generated registry of {count} skills has {validation.errors} errors")
             desired = desired_state(validation.data)
             runs: dict[str, dict[str, list[PhaseResult]]] = {kind: {p: [] for p in PHASES} for kind in stores}

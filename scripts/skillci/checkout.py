@@ -1,10 +1,15 @@
-"""What the checkout under root is: its commit, its branch, and the repository's default branch."""
+"""Git facts about the checkout under root: its commit, its branch, the default branch, merge-bases and changes."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from pathlib import Path
+
+from skillci.errors import BadInput
+
+#: How many commits a shallow clone is deepened by, per attempt, looking for the base.
+DEEPEN_STEPS = (50, 500)
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -17,8 +22,6 @@ def _git(root: Path, *args: str) -> str | None:
 
 def git_output(root: Path, *args: str) -> str:
     """What `git ARGS` prints in the checkout under root (undecodable bytes replaced); a failure is bad input."""
-    from skillci.errors import BadInput
-
     try:
         found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -62,3 +65,66 @@ def comparison_base(root: Path) -> str | None:
         if base is not None:
             return ref if base != _git(root, "rev-parse", "HEAD") else None
     return None
+
+
+def _git_run(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    try:
+        found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BadInput(f"git {args[0]} failed: {exc}") from None
+    if check and found.returncode != 0:
+        message = (found.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise BadInput(f"git {' '.join(args)}: {message}")
+    return found
+
+
+def _has_commit(root: Path, ref: str) -> bool:
+    return _git_run(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode == 0
+
+
+def _merge_base(root: Path, base: str, head: str) -> str | None:
+    found = _git_run(root, "merge-base", base, head, check=False)
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def resolve_base(root: Path, base: str, head: str, *, names: tuple[str, str] = ("--base", "--head")) -> str:
+    """The commit to compare head with (the merge-base), deepening a shallow clone until it is there.
+
+    names are the options base and head came from, for the messages.
+    """
+    base_option, head_option = names
+    if _git_run(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
+        raise BadInput(f"{root} is not a git checkout, so {base_option} has nothing to compare")
+    if not _has_commit(root, head):
+        raise BadInput(f"{head_option} {head!r} is not a commit in this checkout")
+    branch = base.removeprefix("origin/")
+    for deepen in (None, *DEEPEN_STEPS, 0):  # None: as cloned; N: deepen by N commits; 0: unshallow
+        if deepen is not None:
+            if _git_run(root, "rev-parse", "--is-shallow-repository").stdout.strip() != "true":
+                break
+            depth = f"--deepen={deepen}" if deepen else "--unshallow"
+            _git_run(root, "fetch", "--no-tags", "--quiet", depth, "origin", check=False)
+            refspec = f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
+            _git_run(root, "fetch", "--no-tags", "--quiet", depth, "origin", refspec, check=False)
+        for candidate in dict.fromkeys((base, f"origin/{branch}")):
+            if _has_commit(root, candidate) and (found := _merge_base(root, candidate, head)):
+                return found
+    if not any(_has_commit(root, candidate) for candidate in (base, f"origin/{branch}")):
+        raise BadInput(
+            f"{base_option} {base!r} is not in this clone (a shallow clone? check out with fetch-depth: 0, or fetch it)"
+        )
+    raise BadInput(
+        f"{base_option} {base!r} and {head_option} {head!r} share no history (a shallow clone? use fetch-depth: 0)"
+    )
+
+
+def file_at(root: Path, ref: str, path: str) -> str | None:
+    """The text of a repository path at a commit, or None when it is not there."""
+    found = _git_run(root, "show", f"{ref}:{path}", check=False)
+    return found.stdout if found.returncode == 0 else None
+
+
+def changed_files(root: Path, base: str, head: str) -> list[str]:
+    """Repository paths that differ between two commits (both sides of a rename)."""
+    output = _git_run(root, "diff", "--name-only", "--no-renames", "-z", base, head).stdout
+    return sorted(name for name in output.split("\0") if name)

@@ -280,14 +280,6 @@ def selection_options(func: F) -> F:
     )(func)
 
 
-def _choice(base: str | None, head: str, skills: tuple[str, ...], all_skills: bool) -> Any:
-    """The selection options as a Choice; each --skill value (or SKILLCI_BENCH_SKILLS) may hold several ids."""
-    from skillci.commands.bench import Choice
-
-    ids = tuple(part for item in skills for part in item.split())
-    return Choice(base=base or None, head=head, skills=ids, all_skills=all_skills)
-
-
 @main.group(invoke_without_command=True)
 @selection_options
 @root_option
@@ -342,36 +334,28 @@ def bench(
     """Benchmark the skills a change affects (or --skill, --all), score them with benchmark.yaml, record them."""
     if context.invoked_subcommand is not None:
         return
-    choice = _choice(base, head, skills, all_skills)
-    common: dict[str, Any] = {
-        "choice": choice,
-        "store": store,
-        "out": out,
-        "output_format": output_format or _default_format(),
-        "verbosity": verbose - quiet,
-    }
-    if from_store:
-        from skillci.commands.bench import bench_from_store
-
-        _invoke("bench", root, bench_from_store, since=since, **common)
-        return
-    from skillci.bench.engine import default_jobs
-    from skillci.bench.shards import parse_shard
-    from skillci.commands.bench import Settings
     from skillci.commands.bench import bench as command
 
-    def run(**kwargs: Any) -> int:
-        settings = Settings(
-            store=kwargs.pop("store"),
-            jobs=jobs if jobs is not None else default_jobs(),
-            shard=parse_shard(shard) if shard else None,
-            cache_dir=cache_dir,
-            use_cache=not no_cache,
-            record=record,
-        )
-        return command(settings=settings, **kwargs)
-
-    _invoke("bench", root, run, **common)
+    _invoke(
+        "bench",
+        root,
+        command,
+        base=base,
+        head=head,
+        skills=skills,
+        all_skills=all_skills,
+        store=store,
+        jobs=jobs,
+        shard=shard,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        record=record,
+        out=out,
+        from_store=from_store,
+        since=since,
+        output_format=output_format or _default_format(),
+        verbosity=verbose - quiet,
+    )
 
 
 @main.command()
@@ -671,6 +655,16 @@ def bench_plan(
     """Print a GitHub Actions matrix ({"include": [{"shard": "I/N", …}]}) spreading the bench over jobs."""
     from skillci.commands.bench import bench_plan as command
 
-    choice = _choice(base, head, skills, all_skills)
     fmt = output_format or ("github" if _default_format() == "github" else "json")
-    _invoke("bench plan", root, command, choice=choice, shards=shards, shard_size=shard_size, output_format=fmt)
+    _invoke(
+        "bench plan",
+        root,
+        command,
+        base=base,
+        head=head,
+        skills=skills,
+        all_skills=all_skills,
+        shards=shards,
+        shard_size=shard_size,
+        output_format=fmt,
+    )

@@ -63,12 +63,12 @@ PRICE_IN, PRICE_OUT = 3e-6, 15e-6
 def seed_week(store: Store, *, root: Path, window: Window, runs: int = 3000, seed: int = 7) -> dict[str, int]:
     """Sync the registry under root into the store and fill window with a believable week; return what was
     written: {"skills" (that got runs), "runs", "bench_results", "gates"} (0s for a week seeded before)."""
-    from skillci.commands.validate import valid_registry
+    from skillci.registry.load import load_registry
     from skillci.sync.plan import desired_state
 
     if runs < 1:
         raise BadInput(f"a demo week needs at least one run, not {runs}")
-    desired = desired_state(valid_registry(root=root, nothing_done="nothing seeded").data)
+    desired = desired_state(load_registry(root).require_valid(nothing_done="nothing seeded").data)
     store.sync(desired, git_sha=None, apply=True)
     week = _Week(desired, window, seed)
     history = week.runs(runs)

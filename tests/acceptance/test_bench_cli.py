@@ -14,7 +14,7 @@ from helpers import REPO_ROOT
 from helpers.act import commit_all, git
 from helpers.cli import Completed, run_skillci
 from helpers.registry import copy_example, line_of, replace_in
-from skillci.commands.validate import run_validation
+from skillci.registry.load import load_registry
 from skillci.sync.plan import desired_state
 
 RESULT_KEYS = [
@@ -51,7 +51,7 @@ def _json(result: Completed) -> dict[str, Any]:
 
 
 def _benchmarked(root: Path) -> list[str]:
-    skills = desired_state(run_validation(root=root).data)["skills"]
+    skills = desired_state(load_registry(root).data)["skills"]
     return [skill_id for skill_id, spec in skills.items() if "benchmark" in spec]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 from helpers import REPO_ROOT
 from helpers.postgres import PostgresServer
 from helpers.postgrest import PostgrestStandin, make_jwt
-from skillci.commands.validate import run_validation
+from skillci.registry.load import load_registry
 from skillci.store import open_store, tables
 from skillci.store.base import Store
 from skillci.store.sql import SqlStore
@@ -57,7 +57,7 @@ def migrated_store(
 
 def example_registry() -> dict[str, dict[str, Any]]:
     """The repository's own registry (skills, tools, failure modes) as a sync wants it."""
-    result = run_validation(root=REPO_ROOT)
+    result = load_registry(REPO_ROOT)
     assert result.ok
     return desired_state(result.data)
 

@@ -12,7 +12,7 @@ from helpers import REPO_ROOT
 from helpers.postgres import PostgresServer
 from helpers.postgrest import PostgrestStandin, RecordedRequest
 from helpers.stores import migrated_store, service_key
-from skillci.commands.validate import run_validation
+from skillci.registry.load import load_registry
 from skillci.store.base import Store
 from skillci.store.runs import build_report
 from skillci.sync.plan import desired_state
@@ -34,7 +34,7 @@ def _calls(store: Store, function: str) -> list[RecordedRequest]:
 
 
 def _desired() -> dict[str, Any]:
-    return desired_state(run_validation(root=REPO_ROOT).data)
+    return desired_state(load_registry(REPO_ROOT).data)
 
 
 def test_a_sync_is_one_read_and_one_rpc_with_the_service_key_and_the_ops_profile(store: Store) -> None:

@@ -11,16 +11,16 @@ import pytest
 from helpers.act import commit_all, git
 from helpers.registry import copy_example, replace_in
 from skillci.bench.selection import matches, select_all, select_changed, select_named
-from skillci.commands.validate import run_validation
 from skillci.config import load_config
 from skillci.errors import BadInput
+from skillci.registry.load import load_registry
 from skillci.sync.plan import desired_state
 
 SKILLS = Path("ssot/agents/skills.yaml")
 
 
 def _current(root: Path) -> dict[str, Any]:
-    result = run_validation(root=root)
+    result = load_registry(root)
     assert result.ok, result.findings[:3]
     return desired_state(result.data)["skills"]
 

@@ -15,13 +15,12 @@ from skillci.gate.decision import (
     CHECK_REGRESSION,
     CHECK_RESULTS,
     CHECK_TIER,
-    BenchResults,
     Thresholds,
     check_thresholds,
     evaluate,
-    load_results,
     tier_order,
 )
+from skillci.gate.results import BenchResults, load_results
 
 TIERS = ["A", "B", "C", "F"]
 THRESHOLDS = Thresholds(min_pass_pct=70, min_tier="B", max_regression=5)

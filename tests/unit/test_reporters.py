@@ -106,7 +106,7 @@ def test_github_format_without_runner_files_still_annotates(tmp_path: Path) -> N
 
 
 def test_commitlint_json_is_what_json_dumps_would_write() -> None:
-    from skillci.commands.commitlint import LintRun, Message, Settings, lint_messages
+    from skillci.commits.lint import LintRun, Message, Settings, lint_messages
     from skillci.commits.reporters import COMMITLINT_REPORTERS
     from skillci.commits.rules import DEFAULT_RULES
 

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from skillci.checkout import changed_files, comparison_base, file_at, resolve_base
 from skillci.config import Config
 from skillci.errors import BadInput
 from skillci.registry.yamlpos import YamlError, loads
 from skillci.sync.plan import content_hash, normalize
 
-#: How many commits a shallow clone is deepened by, per attempt, looking for the base.
-DEEPEN_STEPS = (50, 500)
+
+@dataclass(frozen=True)
+class Choice:
+    """What to benchmark: changed skills between base and head, named skills, or all of them."""
+
+    base: str | None = None
+    head: str = "HEAD"
+    skills: tuple[str, ...] = ()
+    all_skills: bool = False
+
+
+def changed_or_all(root: Path) -> Choice:
+    """`skillci run`'s choice: the skills changed against the default branch; all when there is nothing to compare."""
+    base = comparison_base(root)
+    return Choice(base=base) if base else Choice(all_skills=True)
 
 
 @dataclass(frozen=True)
@@ -29,69 +42,12 @@ class Selection:
     base_commit: str | None = None
 
 
-def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BadInput(f"git {args[0]} failed: {exc}") from None
-    if check and found.returncode != 0:
-        message = (found.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise BadInput(f"git {' '.join(args)}: {message}")
-    return found
-
-
-def _has_commit(root: Path, ref: str) -> bool:
-    return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).returncode == 0
-
-
-def _merge_base(root: Path, base: str, head: str) -> str | None:
-    found = _git(root, "merge-base", base, head, check=False)
-    return found.stdout.strip() or None if found.returncode == 0 else None
-
-
-def resolve_base(root: Path, base: str, head: str, *, names: tuple[str, str] = ("--base", "--head")) -> str:
-    """The commit to compare head with (the merge-base), deepening a shallow clone until it is there.
-
-    names are the options base and head came from, for the messages.
-    """
-    base_option, head_option = names
-    if _git(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
-        raise BadInput(f"{root} is not a git checkout, so {base_option} has nothing to compare")
-    if not _has_commit(root, head):
-        raise BadInput(f"{head_option} {head!r} is not a commit in this checkout")
-    branch = base.removeprefix("origin/")
-    for deepen in (None, *DEEPEN_STEPS, 0):  # None: as cloned; N: deepen by N commits; 0: unshallow
-        if deepen is not None:
-            if _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() != "true":
-                break
-            depth = f"--deepen={deepen}" if deepen else "--unshallow"
-            _git(root, "fetch", "--no-tags", "--quiet", depth, "origin", check=False)
-            refspec = f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
-            _git(root, "fetch", "--no-tags", "--quiet", depth, "origin", refspec, check=False)
-        for candidate in dict.fromkeys((base, f"origin/{branch}")):
-            if _has_commit(root, candidate) and (found := _merge_base(root, candidate, head)):
-                return found
-    if not any(_has_commit(root, candidate) for candidate in (base, f"origin/{branch}")):
-        raise BadInput(
-            f"{base_option} {base!r} is not in this clone (a shallow clone? check out with fetch-depth: 0, or fetch it)"
-        )
-    raise BadInput(
-        f"{base_option} {base!r} and {head_option} {head!r} share no history (a shallow clone? use fetch-depth: 0)"
-    )
-
-
-def changed_files(root: Path, base: str, head: str) -> list[str]:
-    """Repository paths that differ between two commits (both sides of a rename)."""
-    output = _git(root, "diff", "--name-only", "--no-renames", "-z", base, head).stdout
-    return sorted(name for name in output.split("\0") if name)
-
-
 def _skills_at(root: Path, ref: str, path: str) -> dict[str, dict[str, Any]]:
-    found = _git(root, "show", f"{ref}:{path}", check=False)
-    if found.returncode != 0:
+    text = file_at(root, ref, path)
+    if text is None:
         return {}
     try:
-        data, _ = loads(found.stdout)
+        data, _ = loads(text)
     except YamlError:
         return {}
     items = (data or {}).get("skills") if isinstance(data, dict) else None
@@ -186,3 +142,14 @@ def select_all(current: Mapping[str, Mapping[str, Any]]) -> Selection:
 
 def _strings(value: Any) -> Iterable[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def select(config: Config, current: Mapping[str, Mapping[str, Any]], choice: Choice) -> Selection:
+    """The skills the choice names; --skill and --all override --base/--head."""
+    if choice.skills:
+        return select_named(current, choice.skills)
+    if choice.all_skills:
+        return select_all(current)
+    if choice.base:
+        return select_changed(config, base=choice.base, head=choice.head, current=current)
+    raise BadInput("say what to benchmark: --base REF (the skills a change affects), --skill ID or --all")

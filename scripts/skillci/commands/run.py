@@ -1,4 +1,4 @@
-"""`skillci run`: the main job for a newcomer, ending in one verdict."""
+"""`skillci run`: the main job for a newcomer, ending in one verdict (the pipeline lives in skillci.pipeline)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from skillci.commands.validate import run_validation
-from skillci.errors import ExitCode
-from skillci.registry.reporters import REPORTERS
+from skillci.pipeline import run_pipeline
 
 
 def run(
@@ -21,70 +19,6 @@ def run(
     stream: TextIO | None = None,
 ) -> int:
     """Validate; migrate and sync into the store; bench the changed skills (all without history); gate; one verdict."""
-    out = stream or sys.stdout
-    result = run_validation(root=root)
-    REPORTERS[output_format](out, verbosity=verbosity, color=color).report(result)
-    steps = [f"validate {'passed' if result.ok else 'failed'} ({result.errors} errors, {result.warnings} warnings)"]
-    if not result.ok:
-        out.write(f"skillci run: FAIL — {'; '.join([*steps, 'sync and bench skipped'])}\n")
-        return ExitCode.CHECK_FAILED
-
-    from skillci.bench.engine import default_jobs
-    from skillci.bench.reporters import BENCH_REPORTERS, plural
-    from skillci.checkout import head_sha
-    from skillci.commands.bench import Settings, changed_or_all, progress_for, run_bench, select
-    from skillci.config import load_config
-    from skillci.store import opened_store
-    from skillci.sync.plan import desired_state
-
-    desired = desired_state(result.data)
-    with opened_store(store, root=root) as opened:
-        opened.migrate()
-        outcome = opened.sync(desired, git_sha=head_sha(root), apply=True)
-        location = opened.location
-    counts = outcome.counts()["skills"]
-    written = ", ".join(f"{counts[name]} {name}" for name in ("created", "updated", "deprecated", "unchanged"))
-    steps.append(f"sync into {location}: skills {written}")
-
-    config = load_config(root)
-    choice = changed_or_all(config.root)
-    selection = select(config, desired["skills"], choice)
-    bench_format = "github" if output_format == "github" else "text"
-    settings = Settings(store=store, jobs=default_jobs())
-    bench_run, failure = run_bench(
-        config=config,
-        result=result,
-        current=desired["skills"],
-        selection=selection,
-        settings=settings,
-        progress=progress_for(bench_format, verbosity),
+    return run_pipeline(
+        root=root, store=store, output_format=output_format, verbosity=verbosity, color=color, out=stream or sys.stdout
     )
-    BENCH_REPORTERS[bench_format](out, verbosity=verbosity).report(bench_run)
-    if failure is not None:
-        raise failure
-    compared = f"changed against {choice.base}" if choice.base else "all, nothing to compare with"
-    passed = sum(item.cases_passed for item in bench_run.results)
-    total = sum(item.cases_total for item in bench_run.results)
-    steps.append(f"bench {plural(len(bench_run.results), 'skill')} ({compared}): {passed}/{total} cases passed")
-
-    from skillci.commands.gate import decide, publish
-    from skillci.gate.decision import merge_results
-
-    decision = decide(root=root, results=merge_results([("skillci bench", bench_run.to_json())]))
-    code = publish(
-        decision,
-        root=root,
-        store=store,
-        record=True,
-        comment="never",
-        output_format=bench_format,
-        verbosity=verbosity,
-        stream=out,
-    )
-    if decision.passed:
-        steps.append(f"gate passed ({len(decision.checks)} checks)")
-    else:
-        failed = [f"{check.name}: {check.measured}" for check in decision.checks if not check.passed]
-        steps.append(f"gate failed ({'; '.join(failed)})")
-    out.write(f"skillci run: {'PASS' if decision.passed else 'FAIL'} — {'; '.join(steps)}\n")
-    return code

@@ -7,42 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-
 from skillci import ledger
 from skillci.errors import BadInput, ExitCode
-from skillci.registry.yamlpos import YamlError, loads, span_at
 from skillci.store import opened_store
-from skillci.store.runs import REPORT_SCHEMA, ReportError, RunReport, build_report
-
-
-def read_reports(text: str, *, source: str) -> list[RunReport]:
-    """Parse and check one report object, or a list of them; errors name the source and line."""
-    try:
-        data, issues = loads(text)
-    except YamlError as exc:
-        raise BadInput(exc.message, file=source, line=exc.span.line) from None
-    if issues:
-        raise BadInput(issues[0].message, file=source, line=issues[0].span.line)
-    items = data if isinstance(data, list) else [data]
-    if not items:
-        raise BadInput("no run report in the input", file=source, line=1)
-    validator = Draft202012Validator(REPORT_SCHEMA)
-    reports = []
-    for index, item in enumerate(items):
-        prefix: tuple[str | int, ...] = (index,) if isinstance(data, list) else ()
-        error = best_match(validator.iter_errors(item))
-        if error is not None:
-            path = ".".join(str(part) for part in error.absolute_path) or "report"
-            span = span_at(data, (*prefix, *error.absolute_path))
-            raise BadInput(f"{path}: {error.message}", file=source, line=span.line if span else 1)
-        try:
-            reports.append(build_report(item))
-        except ReportError as exc:
-            span = span_at(data, (*prefix, *exc.path))
-            raise BadInput(exc.message, file=source, line=span.line if span else 1) from None
-    return reports
+from skillci.store.runs import read_reports
 
 
 def runs_record(*, root: Path, store: str | None, source: str, output_format: str, stream: TextIO | None = None) -> int:

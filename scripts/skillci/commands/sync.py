@@ -9,8 +9,8 @@ from typing import TextIO
 
 from skillci import ledger
 from skillci.checkout import head_sha
-from skillci.commands.validate import valid_registry
 from skillci.errors import ExitCode
+from skillci.registry.load import load_registry
 from skillci.store import DEFAULT_STORE, opened_store, store_url
 from skillci.sync.plan import desired_state
 from skillci.sync.reporters import SYNC_REPORTERS
@@ -28,7 +28,7 @@ def sync(
     stream: TextIO | None = None,
 ) -> int:
     """Validate the registry, then sync it into the store (applying unless dry_run)."""
-    result = valid_registry(root=root, nothing_done="nothing synced")
+    result = load_registry(root).require_valid(nothing_done="nothing synced")
     desired = desired_state(result.data)
     if store_url(store) == DEFAULT_STORE and os.environ.get("GITHUB_ACTIONS") == "true":
         sys.stderr.write(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
-from skillci.commits.parser import ParsedCommit
+from skillci.checkout import git_output
+from skillci.commits.lint import log_messages
+from skillci.commits.parser import ParsedCommit, parse_commit
+from skillci.commits.rules import is_ignored
+from skillci.errors import BadInput
 
 #: `1.2.3` or `v1.2.3` (a pre-release or build suffix is allowed on tags, and ignored for the bump).
 _SEMVER = re.compile(r"\Av?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+][0-9A-Za-z.+-]*)?\Z")
@@ -104,3 +110,35 @@ def changelog(version: Version, changes: Sequence[Change], *, repo_url: str | No
     if len(lines) == 2:
         lines += ["No releasable changes.", ""]
     return "\n".join(lines)
+
+
+def repo_url(root: Path) -> str | None:
+    """Where commit links point: the GitHub Actions repository, else the origin remote as https."""
+    server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return f"{server.rstrip('/')}/{repository}"
+    try:
+        url = git_output(root, "remote", "get-url", "origin").strip()
+    except BadInput:
+        return None
+    if url.startswith("git@") and ":" in url:
+        host, path = url[4:].split(":", 1)
+        url = f"https://{host}/{path}"
+    url = url.removesuffix(".git")
+    return url if url.startswith(("https://", "http://")) and "@" not in url else None
+
+
+def changes_since(root: Path) -> tuple[str | None, Version, list[Change]]:
+    """The last version tag reachable from HEAD (and its version; 0.0.0 without one) and the commits after it."""
+    tags = [line for line in git_output(root, "tag", "--merged", "HEAD").splitlines() if line]
+    found = latest_version(tags)
+    if found is None and git_output(root, "rev-parse", "--is-shallow-repository").strip() == "true":
+        raise BadInput("no version tag in this shallow clone: fetch the history and tags (fetch-depth: 0)")
+    tag, current = found if found else (None, Version(0, 0, 0))
+    revisions = f"{tag}..HEAD" if tag else "HEAD"
+    changes = [
+        Change(str(message.hash), parse_commit(message.text))
+        for message in log_messages(root, revisions)
+        if not is_ignored(message.text)
+    ]
+    return tag, current, changes

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 # skillci.github is imported where it is used: the CLI loads every reporter module for its --format choices.
 
 if TYPE_CHECKING:
-    from skillci.commands.commitlint import LintRun, Message
+    from skillci.commits.lint import LintRun, Message
     from skillci.commits.rules import LintOutcome, Problem
 
 HELP_URL = "https://github.com/conventional-changelog/commitlint/#what-is-commitlint"

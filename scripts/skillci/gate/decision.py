@@ -6,13 +6,14 @@ fail it. Only a change that selected no benchmarked skill passes without numbers
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from skillci.errors import BadInput
+from skillci.gate.results import BenchResults
+from skillci.registry.findings import ValidationResult
+from skillci.sync.plan import desired_state, normalize
 
 #: Names of the checks, in the order they are shown.
 CHECK_REGISTRY = "registry valid"
@@ -21,8 +22,9 @@ CHECK_PASS_PCT = "cases passed"
 CHECK_TIER = "tier"
 CHECK_REGRESSION = "regression"
 
-#: The keys a bench result must have for the gate to judge it.
-_RESULT_KEYS = ("skill_id", "composite_score", "tier", "cases_passed", "cases_total", "baseline_delta")
+#: Defaults of the thresholds that benchmark.yaml does not set.
+DEFAULT_MIN_PASS_PCT = 70.0
+DEFAULT_MAX_REGRESSION = 5.0
 
 
 @dataclass(frozen=True)
@@ -122,72 +124,6 @@ class GateResult:
             "skills": [skill.to_json() for skill in self.skills],
             "notes": list(self.notes),
         }
-
-
-@dataclass(frozen=True)
-class BenchResults:
-    """Bench results read from one or more files (the shards of one bench)."""
-
-    files: tuple[str, ...]
-    selected: tuple[str, ...]
-    results: tuple[Mapping[str, Any], ...]
-    missing: tuple[str, ...] = ()
-
-
-def results_files(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """The files the --results arguments name (files as given, directories' *.json, recursively, sorted), and
-    the arguments that name nothing (a bench job that uploaded nothing: the gate fails on them)."""
-    found: list[Path] = []
-    missing: list[str] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(candidate for candidate in path.rglob("*.json") if candidate.is_file()))
-        elif path.is_file():
-            found.append(path)
-        else:
-            missing.append(str(path))
-    return found, missing
-
-
-def load_results(paths: Sequence[Path]) -> BenchResults:
-    """Read and merge bench results (`skillci bench --out`); a skill in two files is bad input."""
-    documents: list[tuple[str, Any]] = []
-    files, missing = results_files(paths)
-    for path in files:
-        try:
-            documents.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
-        except OSError as exc:
-            raise BadInput(f"cannot read the results: {exc.strerror}", file=str(path)) from None
-        except UnicodeDecodeError:
-            raise BadInput("the results are not UTF-8 text", file=str(path)) from None
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"not JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
-    merged = merge_results(documents)
-    return BenchResults(files=merged.files, selected=merged.selected, results=merged.results, missing=tuple(missing))
-
-
-def merge_results(documents: Sequence[tuple[str, Any]]) -> BenchResults:
-    """Merge bench result documents, each named by where it came from; a skill in two of them is bad input."""
-    selected: list[str] = []
-    results: list[Mapping[str, Any]] = []
-    owner: dict[str, str] = {}
-    for source, document in documents:
-        if not isinstance(document, dict) or not isinstance(document.get("results"), list):
-            raise BadInput('not bench results: expected {"selected": [...], "results": [...]}', file=source)
-        for skill_id in document.get("selected") or []:
-            if isinstance(skill_id, str) and skill_id not in selected:
-                selected.append(skill_id)
-        for index, result in enumerate(document["results"]):
-            if not isinstance(result, dict) or any(key not in result for key in _RESULT_KEYS):
-                keys = ", ".join(_RESULT_KEYS)
-                raise BadInput(f"results[{index}] is not a bench result (it needs {keys})", file=source)
-            skill_id = str(result["skill_id"])
-            if skill_id in owner:
-                raise BadInput(f"skill {skill_id!r} has results in two files ({owner[skill_id]} too)", file=source)
-            owner[skill_id] = source
-            results.append(result)
-    files = tuple(source for source, _ in documents)
-    return BenchResults(files=files, selected=tuple(selected), results=tuple(results))
 
 
 def tier_order(benchmark: Mapping[str, Any]) -> list[str]:
@@ -328,3 +264,39 @@ def evaluate(
     if unbased:
         gate.notes.append(f"no baseline yet (not compared): {', '.join(unbased)}")
     return gate
+
+
+def decide(
+    validation: ValidationResult,
+    results: BenchResults | None,
+    *,
+    min_pass_pct: float | None = None,
+    min_tier: str | None = None,
+    max_regression: float | None = None,
+) -> GateResult:
+    """Hold the results to the thresholds (benchmark.yaml's tier by default); the registry's errors are a check."""
+    benchmark = normalize(validation.data.get("benchmark") or {})
+    tiers = tier_order(benchmark)
+    thresholds = Thresholds(
+        min_pass_pct=DEFAULT_MIN_PASS_PCT if min_pass_pct is None else float(min_pass_pct),
+        min_tier=min_tier or str(benchmark.get("production_min_tier") or ""),
+        max_regression=DEFAULT_MAX_REGRESSION if max_regression is None else float(max_regression),
+    )
+    if not tiers:
+        gate = evaluate(None, skills={}, tiers=[], thresholds=thresholds, registry_errors=max(1, validation.errors))
+        gate.notes.append("benchmark.yaml could not be read, so there are no tiers to judge by")
+        return gate
+    check_thresholds(thresholds, tiers)
+    skills = desired_state(validation.data)["skills"] if validation.ok else _readable_skills(validation.data)
+    return evaluate(results, skills=skills, tiers=tiers, thresholds=thresholds, registry_errors=validation.errors)
+
+
+def _readable_skills(data: dict[str, object]) -> dict[str, dict[str, object]]:
+    """The skills of a registry with errors, as far as they can be read (their status decides who is held)."""
+    skills: dict[str, dict[str, object]] = {}
+    document = normalize(data.get("skills") or {})
+    items = document.get("skills") if isinstance(document, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            skills[item["id"]] = item
+    return skills

@@ -5,7 +5,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from skillci.errors import BadInput
+
+if TYPE_CHECKING:
+    from skillci.config import Config
 
 
 class Span(NamedTuple):
@@ -66,6 +71,8 @@ class ValidationResult:
     sources: dict[str, list[str]] = field(default_factory=dict)
     #: The loaded registry documents by kind (skills, tools, failure_modes, benchmark), as far as they loaded.
     data: dict[str, Any] = field(default_factory=dict)
+    #: The configuration the registry was loaded with (None for a result built by hand).
+    config: Config | None = None
 
     def add(self, finding: Finding) -> None:
         """Record one finding."""
@@ -85,6 +92,25 @@ class ValidationResult:
     def ok(self) -> bool:
         """True when no finding is an error."""
         return self.errors == 0
+
+    def configuration(self) -> Config:
+        """The configuration the registry was loaded with (only a result built by hand has none)."""
+        if self.config is None:
+            raise RuntimeError("this validation result was not loaded from a configuration")
+        return self.config
+
+    def require_valid(self, *, nothing_done: str) -> ValidationResult:
+        """This result when the registry is valid; else bad input (exit 2) naming its first error and what was not
+        done."""
+        if self.ok:
+            return self
+        first = self.sorted_findings()[0]
+        raise BadInput(
+            f"{first.message} [{first.code}] — the registry has {self.errors} errors; {nothing_done} "
+            "(run `skillci validate`)",
+            file=first.file,
+            line=first.line,
+        )
 
     def sorted_findings(self) -> list[Finding]:
         """Findings in file and line order."""

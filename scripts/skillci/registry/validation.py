@@ -673,7 +673,7 @@ def validate_registry(config: Config, *, memo: ParseMemo | None = None) -> Valid
 
 
 def _validate(config: Config, memo: ParseMemo | None) -> ValidationResult:
-    result = ValidationResult(root=config.root)
+    result = ValidationResult(root=config.root, config=config)
     ctx = _Context(config=config, result=result, memo=memo)
     paths = config.paths
 
