@@ -101,6 +101,20 @@ def test_a_range_in_json_with_hashes_and_rule_names(repo: Path) -> None:
     assert [result["hash"] for result in json.loads(last.stdout)["results"]] == [third]
 
 
+def test_messages_holding_any_control_character_are_read_whole(repo: Path) -> None:
+    base = git("rev-parse", "HEAD", cwd=repo).strip()
+    first = _commit(repo, "feat: a\x1eb\n\nbody\x1f1")
+    second = _commit(repo, "fix: c\x1fd\x1e")
+    run = _commitlint(repo, "--from", base, "--to", "HEAD", "--format", "json")
+    results = json.loads(run.stdout)["results"]
+    assert [(result["hash"], result["header"]) for result in results] == [
+        (second, "fix: c\x1fd\x1e"),
+        (first, "feat: a\x1eb"),
+    ], run.output
+    last = _commitlint(repo, "--last", "--format", "json")
+    assert [result["hash"] for result in json.loads(last.stdout)["results"]] == [second], last.output
+
+
 def test_the_pull_request_title_and_its_range_together(repo: Path) -> None:
     base = git("rev-parse", "HEAD", cwd=repo).strip()
     _commit(repo, GOOD)

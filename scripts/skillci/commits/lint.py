@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 #: The file git writes a commit message to before the commit-msg hook runs.
 DEFAULT_EDIT_FILE = Path(".git") / "COMMIT_EDITMSG"
-_SEPARATOR = "\x1e"  # between commits in `git log` output (a message cannot hold it in practice)
-_FIELD = "\x1f"
+#: `git log -z` ends each commit with NUL, which no message can hold; the hash and the author (git keeps
+#: newlines out of names and emails) each take one line before the message.
+_LOG_FORMAT = "--format=%H%n%an <%ae>%n%B%n"
 
 
 # Named tuples and plain classes rather than dataclasses on this command's path: each dataclass costs about
@@ -111,14 +112,11 @@ def range_messages(root: Path, *, from_ref: str | None, to_ref: str) -> PendingL
     return PendingLog(root, to_ref)
 
 
-_LOG_FORMAT = f"--format=%H{_FIELD}%an <%ae>{_FIELD}%B%n{_SEPARATOR}"
-
-
 class PendingLog:
     """A `git log` started in the checkout under root, read when its messages are wanted."""
 
     def __init__(self, root: Path, *log_args: str) -> None:
-        self.args = ("log", _LOG_FORMAT, *log_args)
+        self.args = ("log", "-z", _LOG_FORMAT, *log_args)
         try:
             self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
                 ["git", "-C", str(root), *self.args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -205,11 +203,10 @@ def parse_log(output: str) -> list[Message]:
     from skillci.commits.parser import js_trim
 
     messages = []
-    for record in output.split(_SEPARATOR):
-        record = record.lstrip("\n")
+    for record in output.split("\0"):
         if not record:
             continue
-        commit, author, text = record.split(_FIELD, 2)
+        commit, author, text = record.split("\n", 2)
         if js_trim(text):
             messages.append(Message(text=text, hash=commit, author=author))
     return messages
