@@ -165,6 +165,17 @@ def test_runs_record_rejects_bad_reports_with_file_and_line(root: Path, text: st
     assert expected.lower() in message.lower()
 
 
+def test_runs_record_reads_json_numbers_as_json(root: Path) -> None:
+    assert run_skillci("sync", "--migrate", "--root", str(root)).code == 0
+    # What json.dumps writes for 0.00001, and an exponent without a dot: numbers in JSON, strings in YAML 1.1.
+    text = (
+        '{"idempotency_key": "k", "skill_id": "fix-lint", "status": "running", "cost_usd": 1e-05, "duration_s": 2e+1}'
+    )
+    result = run_skillci("runs", "record", "--root", str(root), stdin=text)
+    assert result.code == 0, result.output
+    assert _count(root, "select count(*) from runs where cost_usd = 0.00001 and duration_s = 20") == 1
+
+
 def test_runs_record_refuses_an_illegal_transition_with_exit_2(root: Path) -> None:
     assert run_skillci("sync", "--migrate", "--root", str(root)).code == 0
     done = {"idempotency_key": "k", "skill_id": "fix-lint", "status": "running"}

@@ -206,7 +206,13 @@ def build_report(data: Mapping[str, Any]) -> RunReport:
 
 
 def read_reports(text: str, *, source: str) -> list[RunReport]:
-    """Parse and check one report object, or a list of them; errors name the source and line."""
+    """Parse and check one report object, or a list of them; errors name the source and line.
+
+    JSON is read as JSON (`1e-05` is a number); the positions for the messages, and the refusal of duplicate keys,
+    come from the YAML loader, which also reads input that is not JSON.
+    """
+    import json
+
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
@@ -218,13 +224,17 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
         raise BadInput(exc.message, file=source, line=exc.span.line) from None
     if issues:
         raise BadInput(issues[0].message, file=source, line=issues[0].span.line)
-    items = data if isinstance(data, list) else [data]
+    try:
+        values = json.loads(text, parse_constant=_not_a_json_number)
+    except ValueError:
+        values = data  # YAML that is not JSON: the loader's values
+    items = values if isinstance(values, list) else [values]
     if not items:
         raise BadInput("no run report in the input", file=source, line=1)
     validator = Draft202012Validator(REPORT_SCHEMA)
     reports = []
     for index, item in enumerate(items):
-        prefix: tuple[str | int, ...] = (index,) if isinstance(data, list) else ()
+        prefix: tuple[str | int, ...] = (index,) if isinstance(values, list) else ()
         error = best_match(validator.iter_errors(item))
         if error is not None:
             path = ".".join(str(part) for part in error.absolute_path) or "report"
@@ -236,3 +246,8 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
             span = span_at(data, (*prefix, *exc.path))
             raise BadInput(exc.message, file=source, line=span.line if span else 1) from None
     return reports
+
+
+def _not_a_json_number(name: str) -> float:
+    """NaN and Infinity are not JSON: such input is read by the YAML loader, where they are strings."""
+    raise ValueError(f"{name} is not a JSON number")
