@@ -152,6 +152,26 @@ def test_an_unreachable_database_exits_3_with_one_line_and_no_secret(registry: P
     assert json.loads(_ledger_text().splitlines()[-1])["exit_code"] == 3
 
 
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("127.0.0.1:abc/registry", "port of the postgresql:// URL is not a number"),
+        ("[::1/registry", "IPv6 [host] is unclosed"),
+        ("127.0.0.1:70000/registry", "port 70000 of the postgresql:// URL is out of range"),
+        ("127.0.0.1:5432/registry?sslmode=bogus", "sslmode='bogus' is not one of disable"),
+        ("127.0.0.1:5432/registry?target_session_attrs=any&connect_timeout=soon", "connect_timeout='soon'"),
+    ],
+)
+def test_a_malformed_store_url_is_bad_input_at_once(registry: Path, address: str, said: str) -> None:
+    started = time.monotonic()
+    result = run_skillci("sync", "--root", str(registry), "--store", f"postgresql://skillci:{PASSWORD}@{address}")
+    assert result.code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("skillci: error: --store: ") and said in line, line
+    assert time.monotonic() - started < 3  # a configuration error is not retried
+    assert PASSWORD not in result.output and PASSWORD not in _ledger_text()
+
+
 def test_a_refusing_database_exits_3_at_once(postgres: PostgresServer, registry: Path) -> None:
     url = _with_password(postgres.database_url("no_such_database"))
 

@@ -1072,6 +1072,11 @@ def postgres_store(url: str) -> PostgresStore:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
         raise BadInput("--store: not a valid postgresql:// URL") from None
+    except ValueError:  # the port is not a number, or an IPv6 [host] is not closed
+        raise BadInput(
+            "--store: the port of the postgresql:// URL is not a number (or an IPv6 [host] is unclosed)"
+        ) from None
+    _check_connection_options(parsed)
     parsed = parsed.set(drivername="postgresql+psycopg")
     secret = parsed.password or parsed.query.get("password")
     engine = sa.create_engine(
@@ -1082,3 +1087,33 @@ def postgres_store(url: str) -> PostgresStore:
     shown = parsed.difference_update_query(["password"]).set(drivername="postgresql")
     location = shown.render_as_string(hide_password=True)
     return PostgresStore(engine=engine, location=location, secrets=(str(secret) if secret else "",))
+
+
+#: The libpq connection options whose values are one of a few words: a wrong one is a configuration error,
+#: which no retry mends (libpq would only refuse it when connecting).
+_LIBPQ_CHOICES = {
+    "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+    "gssencmode": ("disable", "prefer", "require"),
+    "channel_binding": ("disable", "prefer", "require"),
+    "target_session_attrs": ("any", "read-write", "read-only", "primary", "standby", "prefer-standby"),
+    "load_balance_hosts": ("disable", "random"),
+    "sslnegotiation": ("postgres", "direct"),
+}
+
+
+def _check_connection_options(parsed: sa.engine.URL) -> None:
+    """Refuse a postgresql:// URL that cannot work whatever the server does: a port that is not a number, an
+    unclosed IPv6 bracket, an option value libpq does not know (exit 2, one line, never retried)."""
+    port = parsed.port
+    if port is not None and not 0 < port < 65536:
+        raise BadInput(f"--store: port {port} of the postgresql:// URL is out of range (1-65535)")
+    if parsed.host and (parsed.host.count("[") != parsed.host.count("]")):
+        raise BadInput("--store: an IPv6 [host] in the postgresql:// URL is not closed")
+    for name, choices in _LIBPQ_CHOICES.items():
+        given = parsed.query.get(name)
+        for value in (given,) if isinstance(given, str) else given or ():
+            if value not in choices:
+                raise BadInput(f"--store: {name}={value!r} is not one of {', '.join(choices)}")
+    timeout = parsed.query.get("connect_timeout")
+    if isinstance(timeout, str) and not timeout.strip().lstrip("-").isdigit():
+        raise BadInput(f"--store: connect_timeout={timeout!r} is not a whole number of seconds")
