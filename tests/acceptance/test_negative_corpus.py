@@ -171,6 +171,13 @@ def _symlink_runbook(case: Case, repo: Path, outside: Path) -> None:
     assert runbook.resolve() == secret.resolve()
 
 
+def _symlink_loop_runbook(case: Case, repo: Path, outside: Path) -> None:
+    """The runbook the case's failure mode names, and another one beside it: two symlinks to each other."""
+    folder = repo / "docs" / "runbooks" / "failures"
+    (folder / "AGENT.LOOP.md").symlink_to("AGENT.LOOP2.md")
+    (folder / "AGENT.LOOP2.md").symlink_to("AGENT.LOOP.md")
+
+
 def _symlink_tools_registry(case: Case, repo: Path, outside: Path) -> None:
     """The tools registry itself: a symlink to a (valid) copy outside the checkout."""
     registry = repo / "ssot" / "tools" / "registry.yaml"
@@ -183,6 +190,7 @@ def _symlink_tools_registry(case: Case, repo: Path, outside: Path) -> None:
 SETUPS: dict[str, Callable[[Case, Path, Path], None]] = {
     "fill-2mb": _fill_2mb,
     "symlink-runbook": _symlink_runbook,
+    "symlink-loop-runbook": _symlink_loop_runbook,
     "symlink-tools-registry": _symlink_tools_registry,
 }
 

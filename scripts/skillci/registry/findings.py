@@ -104,7 +104,7 @@ class ValidationResult:
         done."""
         if self.ok:
             return self
-        first = self.sorted_findings()[0]
+        first = next(finding for finding in self.sorted_findings() if finding.severity is Severity.ERROR)
         raise BadInput(
             f"{first.message} [{first.code}] — the registry has {self.errors} errors; {nothing_done} "
             "(run `skillci validate`)",

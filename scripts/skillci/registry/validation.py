@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class _Context:
     proven: set[str] = field(default_factory=set)
     schema_clean: set[str] = field(default_factory=set)
     fast_validators: dict[str, Any] = field(default_factory=dict)
+    #: Runbooks already reported as loops of symlinks.
+    loops: set[str] = field(default_factory=set)
 
     def schema_accepts(self, kind: str, data: Any) -> bool:
         """jsonschema-rs's quick verdict, True only when it is sure data matches the kind's schema.
@@ -323,6 +326,25 @@ def _inside(root: Path, relative: str) -> Path | None:
     return resolved
 
 
+def _symlink_loop(path: Path) -> bool:
+    """Whether resolving path goes round a loop of symlinks."""
+    try:
+        path.resolve()
+    except RuntimeError:
+        return True
+    except (OSError, ValueError) as exc:
+        return getattr(exc, "errno", None) == errno.ELOOP
+    return False
+
+
+def _report_loop(ctx: _Context, path: Path) -> None:
+    """A runbook that is a loop of symlinks is an unreadable file, reported once, at the file."""
+    name = path.relative_to(ctx.config.root).as_posix()
+    if name not in ctx.loops:
+        ctx.loops.add(name)
+        ctx.report("file-unreadable", name, Span.at(1), f"runbook {quote(name)} is a loop of symlinks")
+
+
 def _is_file(path: Path) -> bool:
     """Path.is_file that says False for names the OS refuses (too long, NUL bytes)."""
     try:
@@ -531,6 +553,9 @@ def _check_failure_modes(ctx: _Context, relative: str, data: Any) -> None:
         if not isinstance(runbook, str) or _CONTROL.search(runbook):
             continue  # the schema reports wrong types and control characters
         span = span_at(data, ("failure_modes", index, "runbook"))
+        if _symlink_loop(root / runbook):
+            _report_loop(ctx, root / runbook)
+            continue
         resolved = _inside(root, runbook)
         if resolved is None:
             ctx.report(
@@ -546,6 +571,9 @@ def _check_failure_modes(ctx: _Context, relative: str, data: Any) -> None:
         referenced.add(resolved)
     for directory in sorted({path.parent for path in referenced}):
         for candidate in sorted(directory.glob("*.md")):
+            if _symlink_loop(candidate):
+                _report_loop(ctx, candidate)
+                continue
             if candidate.resolve() in referenced or candidate.name.lower() in ("readme.md", "index.md"):
                 continue
             name = candidate.relative_to(root).as_posix()
