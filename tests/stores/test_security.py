@@ -117,3 +117,29 @@ def test_no_policy_lets_anon_or_public_in(database: str) -> None:
         ).fetchall()
     assert policies, "no policies"
     assert not [row for row in policies if "anon" in row[2] or "public" in row[2]]
+
+
+def test_no_function_of_ops_is_executable_by_public_anon_or_authenticated(connection: psycopg.Connection) -> None:
+    functions = connection.execute(
+        "select p.oid::regprocedure::text, p.oid from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        " where n.nspname = %s",
+        (SCHEMA,),
+    ).fetchall()
+    assert len(functions) > 10
+    public = connection.execute(
+        "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace,"
+        " aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) acl"
+        " where n.nspname = %s and acl.grantee = 0 and acl.privilege_type = 'EXECUTE'",
+        (SCHEMA,),
+    ).fetchall()
+    assert public == []
+    for role in ("anon", "authenticated"):
+        allowed = [
+            name
+            for name, oid in functions
+            if connection.execute("select has_function_privilege(%s, %s, 'EXECUTE')", (role, oid)).fetchone() == (True,)
+        ]
+        assert allowed == [], role
+    assert _as(connection, "service_role", "select ops.skillci_run_transition_allowed('queued', 'running')") == [
+        (True,)
+    ]
