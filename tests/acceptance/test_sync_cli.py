@@ -154,6 +154,7 @@ def test_runs_record_from_stdin_and_from_a_file(root: Path, tmp_path: Path) -> N
             "ISO 8601",
         ),
         ("[]", 1, "no run report"),
+        ('{"idempotency_key": "k",\n "skill_id": "fix-lint\\n", "status": "running"}', 2, "does not match"),
         ('{"idempotency_key": "k", "skill_id": "fix-lint", "status": "running"', 1, ""),
     ],
 )

@@ -313,3 +313,51 @@ def write_schemas(directory: Path, enums: Enums) -> list[Path]:
         tmp.replace(target)
         written.append(target)
     return written
+
+
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern as a Python one: `$` outside a character class becomes `\\Z`.
+
+    In ECMA-262, `$` matches only at the end of the text; in Python it also matches before a final newline, so
+    `^[a-z]+$` would accept "fix-lint\\n" and let look-alike ids through.
+    """
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def schema_validator(schema: dict[str, Any]) -> Any:
+    """A draft 2020-12 validator of schema whose `pattern` and `patternProperties` match as JSON Schema says
+    (ECMA-262 `$`), not as Python's `re` would."""
+    import re
+
+    from jsonschema import Draft202012Validator, ValidationError, validators
+
+    def pattern(validator: Any, expected: str, instance: Any, schema: dict[str, Any]) -> Any:
+        if validator.is_type(instance, "string") and not re.search(python_pattern(expected), instance):
+            yield ValidationError(f"{instance!r} does not match {expected!r}")
+
+    def pattern_properties(validator: Any, properties: dict[str, Any], instance: Any, schema: dict[str, Any]) -> Any:
+        if not validator.is_type(instance, "object"):
+            return
+        for expected, subschema in properties.items():
+            for key, value in instance.items():
+                if re.search(python_pattern(expected), key):
+                    yield from validator.descend(value, subschema, path=key, schema_path=expected)
+
+    keywords = {"pattern": pattern, "patternProperties": pattern_properties}
+    strict = validators.extend(Draft202012Validator, keywords)  # type: ignore[no-untyped-call]
+    return strict(schema)

@@ -254,6 +254,9 @@ def _schema_finding(error: ValidationError, data: Any) -> tuple[str, Span | None
         message = f"{where} is {quote(instance)}, expected one of: {choices}"
         hint = "the allowed values come from enums in skillci.yaml"
     elif validator == "pattern":
+        if "propertyNames" in error.absolute_schema_path and isinstance(instance, str):
+            span = span_at(data, (*path, instance), key=True) or span  # the key itself, not its mapping
+            where = f"{where} key"
         message = f"{where} {quote(instance)} does not match {expected}"
         if expected == schemas.ID_PATTERN:
             hint = "ids use lowercase ASCII letters and digits, joined by '-' or '_'"
@@ -277,10 +280,8 @@ def _validate_schema(ctx: _Context, relative: str, data: Any, kind: str) -> bool
     if ctx.schema_accepts(kind, data):
         ctx.schema_clean.add(relative)
         return True
-    from jsonschema import Draft202012Validator  # imported only to explain a file that does not match
-
-    clean = True
-    for error in Draft202012Validator(ctx.schema(kind)).iter_errors(data):
+    clean = True  # jsonschema is imported only to explain a file that does not match
+    for error in schemas.schema_validator(ctx.schema(kind)).iter_errors(data):
         code, span, message, hint = _schema_finding(error, data)
         ctx.report(code, relative, span, message, hint=hint)
         clean = False
@@ -632,7 +633,7 @@ def _check_benchmark(ctx: _Context, relative: str, document: YamlDocument) -> No
             "unknown-tier",
             relative,
             span_at(data, ("production_min_tier",)),
-            f"production_min_tier {quote(production)} is not a tier ({', '.join(tier_names)})",
+            f"production_min_tier {quote(production)} is not a tier ({', '.join(quote(name) for name in tier_names)})",
         )
     metrics = data.get("metrics")
     if not isinstance(metrics, YList):

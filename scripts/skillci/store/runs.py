@@ -213,9 +213,9 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
     """
     import json
 
-    from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
+    from skillci.registry.schemas import schema_validator
     from skillci.registry.yamlpos import YamlError, loads, span_at
 
     try:
@@ -231,7 +231,7 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
     items = values if isinstance(values, list) else [values]
     if not items:
         raise BadInput("no run report in the input", file=source, line=1)
-    validator = Draft202012Validator(REPORT_SCHEMA)
+    validator = schema_validator(REPORT_SCHEMA)
     reports = []
     for index, item in enumerate(items):
         prefix: tuple[str | int, ...] = (index,) if isinstance(values, list) else ()

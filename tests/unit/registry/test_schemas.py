@@ -11,7 +11,14 @@ import pytest
 
 from helpers import REPO_ROOT
 from skillci.config import DEFAULT_ENUMS, Enums
-from skillci.registry.schemas import SCHEMA_FILES, all_schemas, write_schemas
+from skillci.registry.schemas import (
+    ID_PATTERN,
+    SCHEMA_FILES,
+    all_schemas,
+    python_pattern,
+    schema_validator,
+    write_schemas,
+)
 
 EXAMPLES = {
     "skills": ["ssot/agents/skills.yaml"],
@@ -67,3 +74,28 @@ def test_examples_name_their_schema() -> None:
         for name in files:
             first = (REPO_ROOT / name).read_text().splitlines()[0]
             assert first == f"# yaml-language-server: $schema=../schemas/{SCHEMA_FILES[kind]}", name
+
+
+@pytest.mark.parametrize(
+    ("pattern", "python"),
+    [
+        (r"^[a-z]+$", r"^[a-z]+\Z"),
+        (r"^a\$b$", r"^a\$b\Z"),
+        (r"^[$]x[^\]$]$", r"^[$]x[^\]$]\Z"),
+        (r"^x-", r"^x-"),
+    ],
+)
+def test_json_schema_patterns_end_where_ecma_262_ends_them(pattern: str, python: str) -> None:
+    assert python_pattern(pattern) == python
+
+
+def test_a_value_ending_in_a_newline_does_not_match_an_anchored_pattern() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"id": {"type": "string", "pattern": ID_PATTERN}},
+        "propertyNames": {"pattern": r"^[a-z]+$"},
+    }
+    validator = schema_validator(schema)
+    assert list(validator.iter_errors({"id": "fix-lint"})) == []
+    assert [error.validator for error in validator.iter_errors({"id": "fix-lint\n"})] == ["pattern"]
+    assert [error.validator for error in validator.iter_errors({"id\n": "x"})] == ["pattern"]
