@@ -24,6 +24,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped under CI=true, which is not allowed: {reason}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fixtures wider than a test are set up before _isolated_env: their commands write a throwaway ledger too,
+    never the repository's .skillci/ledger.jsonl (which every xdist worker would append to)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKILLCI_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.jsonl"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never inherit the runner's GitHub environment or write the repository's ledger."""

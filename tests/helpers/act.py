@@ -123,6 +123,10 @@ def run_act(
         "-P",
         "ubuntu-latest=-self-hosted",
         "--no-cache-server",
+        # Its own action cache and host workspaces next to repo, not ~/.cache/act: nothing shared by parallel
+        # runs (xdist workers), and nothing left behind in the home directory.
+        "--action-cache-path",
+        tempfile.mkdtemp(prefix="act-cache-", dir=repo.parent),
         "--local-repository",
         f"{SKILLCI_REF}={repo}",
     ]

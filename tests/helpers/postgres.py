@@ -102,8 +102,21 @@ class PostgresServer:
         return subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
 
 
-def start_server(directory: Path) -> PostgresServer:
-    """Start a throwaway server in directory (which must not be inside a root-only path when run as root)."""
+def start_server(directory: Path, *, attempts: int = 5) -> PostgresServer:
+    """Start a throwaway server in directory (which must not be inside a root-only path when run as root).
+
+    The port can be taken between free_port() and the server binding it (parallel test workers start servers and
+    open connections at the same time); the server is then started afresh on another port.
+    """
     bindir = find_bindir()
     assert bindir is not None, "PostgreSQL server binaries not found: install postgresql (.ci/run does)"
+    for _ in range(attempts - 1):
+        server = PostgresServer(bindir=bindir, directory=directory, port=free_port())
+        try:
+            return server.start()
+        except subprocess.CalledProcessError:
+            log = directory / "server.log"
+            if not (log.is_file() and "already in use" in log.read_text(errors="replace")):
+                raise
+            server.stop()  # removes directory: the next attempt runs initdb again
     return PostgresServer(bindir=bindir, directory=directory, port=free_port()).start()
