@@ -8,6 +8,7 @@ import pytest
 
 from helpers.act import commit_all, git, project_copy, pull_request_event, run_act
 from helpers.registry import replace_in
+from skillci import __version__
 
 pytestmark = pytest.mark.act
 
@@ -20,6 +21,9 @@ def test_pr_checks_pass_on_the_valid_example(tmp_path: Path) -> None:
     assert result.code == 0, result.output[-4000:]
     # validate, commitlint, bench-plan, bench, gate, validate-local
     assert result.output.count("Job succeeded") == 6
+    # The jobs share a Python that holds skillci from this very source: actions/setup left it alone in each.
+    assert result.output.count(f"skillci {__version__} is already installed from this source") == 6
+    assert f"skillci {__version__} installed from " not in result.output
     assert "skillci commitlint: ok — 1 message; 0 errors, 0 warnings" in result.output
     assert "skillci validate: ok — 6 skills" in result.output
     assert "skillci gate: PASS" in result.output
@@ -51,3 +55,6 @@ def test_pr_checks_fail_with_an_annotation_on_the_broken_line(tmp_path: Path) ->
     # The gate still runs (a skipped required check would count as passed) and fails on both counts.
     assert "FAIL  registry valid: 1 error (threshold: 0 errors)" in result.output, result.output[-4000:]
     assert "FAIL  bench results: no results" in result.output
+    # Left alone in each of the four jobs that ran (validate, commitlint, gate, validate-local; no bench after a
+    # failed validation).
+    assert result.output.count(f"skillci {__version__} is already installed from this source") == 4
