@@ -22,6 +22,8 @@ FORMATTER = COMMITLINT_DATA / "json-format.mjs"
 CLI = REPO_ROOT / "node_modules" / "@commitlint" / "cli" / "cli.js"
 #: What git-raw-commits (used by @commitlint/read) puts after each `%B`.
 SCISSOR = "------------------------ >8 ------------------------"
+#: The corpus commits' author and committer.
+AUTHOR = "Parity Test <parity@example.invalid>"
 
 
 @dataclass(frozen=True)
@@ -65,25 +67,20 @@ def build_repository(repo: Path, messages: list[str]) -> tuple[str, list[str]]:
         ("commit.gpgsign", "false"),
     ):
         _git(repo, "config", key, value)
-    _git(repo, "commit", "-q", "--allow-empty", "-m", "chore: root")
-    root = _git(repo, "rev-parse", "HEAD").decode().strip()
-    hashes: list[str] = []
-    message_file = repo.parent / f"{repo.name}.msg"
-    for message in messages:
-        message_file.write_bytes(message.encode("utf-8"))
-        _git(
-            repo,
-            "commit",
-            "-q",
-            "--allow-empty",
-            "--allow-empty-message",
-            "--no-verify",
-            "--cleanup=verbatim",
-            "-F",
-            str(message_file),
-        )
-        hashes.append(_git(repo, "rev-parse", "HEAD").decode().strip())
-    return root, hashes
+    # One `git fast-import` writes every commit (message bytes verbatim, like `commit --cleanup=verbatim -F`):
+    # two git processes per message took about 20 s.
+    stream = bytearray()
+    for mark, message in enumerate(["chore: root\n", *messages], 1):
+        data = message.encode("utf-8")
+        stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
+        stream += f"author {AUTHOR} {mark} +0000\ncommitter {AUTHOR} {mark} +0000\n".encode()
+        stream += f"data {len(data)}\n".encode() + data + b"\n"
+    marks = repo.parent / f"{repo.name}.marks"
+    _git(repo, "fast-import", "--quiet", f"--export-marks={marks}", input_bytes=bytes(stream))
+    _git(repo, "reset", "-q", "--hard", "main")
+    by_mark = dict(line.split(" ", 1) for line in marks.read_text(encoding="ascii").splitlines())
+    hashes = [by_mark[f":{mark}"] for mark in range(1, len(messages) + 2)]
+    return hashes[0], hashes[1:]
 
 
 def read_messages(repo: Path, base: str) -> list[tuple[str, str]]:
