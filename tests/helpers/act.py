@@ -57,7 +57,18 @@ def project_copy(target: Path) -> Path:
     return target
 
 
-def prepare_python(directory: Path) -> Path:
+class PreparedPython:
+    """A directory prepare_python filled: the source it installed, the environment, install.py's output."""
+
+    READY = "install.log"
+
+    def __init__(self, directory: Path) -> None:
+        self.source = directory / "source"
+        self.environment = directory / "python"
+        self.install_log = (directory / self.READY).read_text(encoding="utf-8")
+
+
+def prepare_python(directory: Path) -> PreparedPython:
     """A virtual environment like the setup-python stand-in's, with skillci installed by actions/setup's install.py.
 
     Named by $STANDIN_PYTHON, the stand-in hands it to every job, so actions/setup finds this very source
@@ -70,13 +81,14 @@ def prepare_python(directory: Path) -> Path:
         check=True,
     )
     install = REPO_ROOT / "actions" / "setup" / "install.py"
-    subprocess.run(
+    result = subprocess.run(
         [str(environment / "bin" / "python"), str(install), str(source)],
         check=True,
         capture_output=True,
         text=True,
     )
-    return environment
+    (directory / PreparedPython.READY).write_text(result.stdout, encoding="utf-8")
+    return PreparedPython(directory)
 
 
 def project_calling(target: Path, caller: str, text: str, *, workflow: str) -> Path:

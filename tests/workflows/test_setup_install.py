@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 
 from helpers import REPO_ROOT
-from helpers.act import project_copy
+from helpers.act import PreparedPython
 from skillci import __version__
 
 INSTALL = REPO_ROOT / "actions" / "setup" / "install.py"
@@ -77,31 +77,26 @@ def test_nothing_is_installed_in_a_new_environment(tmp_path: Path) -> None:
     assert found.stdout.strip() == "None"
 
 
-def test_it_installs_into_a_new_environment_then_leaves_the_same_source_alone(tmp_path: Path) -> None:
-    """The path every job on a GitHub-hosted runner takes (the act tests share an environment built this way)."""
-    source = project_copy(tmp_path / "source")
-    environment = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(environment)], check=True
-    )
+def test_it_installs_into_a_new_environment_then_leaves_the_same_source_alone(
+    prepared_python: PreparedPython, tmp_path: Path
+) -> None:
+    """The path every job on a GitHub-hosted runner takes: the act tests' shared environment was built this way."""
+    environment, source = prepared_python.environment, prepared_python.source
+    assert prepared_python.install_log.startswith(f"skillci {__version__} installed from {source} (")
     python = str(environment / "bin" / "python")
-    outputs = tmp_path / "github_output"
-    env = {**os.environ, "GITHUB_OUTPUT": str(outputs)}
-
-    first = subprocess.run([python, str(INSTALL), str(source)], capture_output=True, text=True, env=env, check=False)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith(f"skillci {__version__} installed from {source} (")
     found = subprocess.run([python, "-c", "import skillci; print(skillci.__file__)"], capture_output=True, text=True)
     assert Path(found.stdout.strip()).is_relative_to(environment)
     version = subprocess.run([environment / "bin" / "skillci", "--version"], capture_output=True, text=True)
     assert version.stdout.split() == ["skillci", __version__]
     assert (environment / "skillci-source.sha256").is_file()
 
+    outputs = tmp_path / "github_output"
+    env = {**os.environ, "GITHUB_OUTPUT": str(outputs)}
     again = subprocess.run([python, str(INSTALL), str(source)], capture_output=True, text=True, env=env, check=False)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith(f"skillci {__version__} is already installed from this source (")
     assert "pip not run" in again.stdout
-    assert outputs.read_text(encoding="utf-8") == f"version={__version__}\n" * 2
+    assert outputs.read_text(encoding="utf-8") == f"version={__version__}\n"
 
 
 def test_it_wants_exactly_one_source_directory() -> None:
