@@ -14,6 +14,13 @@ from pathlib import Path
 LEDGER_ENV = "SKILLCI_LEDGER"
 _SECRET_NAME = re.compile(r"token|secret|password|passwd|key|webhook|credential|auth", re.IGNORECASE)
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@", re.IGNORECASE)
+_URL_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+#: Secret-looking names of URL query parameters and libpq keywords (`password`, `sslpassword`, `apikey`, ...).
+_SECRET_PARAMETER = r"[\w.-]*?(?:pass|secret|token|key|auth|credential)[\w.-]*"
+_QUERY_SECRET = re.compile(rf"(?P<lead>[?&;](?:{_SECRET_PARAMETER}))=[^&;#]*", re.IGNORECASE)
+_CONNINFO_SECRET = re.compile(
+    rf"(?P<lead>(?<![\w.-]){_SECRET_PARAMETER}\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S+)", re.IGNORECASE
+)
 _counts: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("skillci_ledger_counts", default=None)
 
 REDACTED = "***"
@@ -42,7 +49,31 @@ def redact(name: str, value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [redact(name, item) for item in value]
     text = str(value)
+    if _URL_SCHEME.match(text):
+        return redact_url(text)
+    text = _CONNINFO_SECRET.sub(lambda m: f"{m.group('lead')}{REDACTED}", text)
     return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+
+
+def redact_url(url: str) -> str:
+    """A URL with its user information and secret-looking query values as `***`, whatever characters they hold.
+
+    Parsed, not matched: the user information runs to the last `@` before the query (to the last `@` at all when
+    a `?` without a query after it comes first: a password holding it), so a password holding `/`, `?`, `:` or a space is hidden
+    whole; query parameters such as `password=`, `sslpassword=` and `apikey=` are hidden too.
+    """
+    scheme = _URL_SCHEME.match(url)
+    if scheme is None:
+        return url
+    rest = url[scheme.end() :]
+    query = rest.find("?")
+    at = rest.rfind("@", 0, query if query >= 0 else len(rest))
+    if at < 0 and query >= 0 and "=" not in rest[query : rest.rfind("@")]:
+        at = rest.rfind("@")  # `u:pa?ss@host`, not `host/db?user=a@b`
+    if at >= 0:
+        rest = f"{REDACTED}@{rest[at + 1 :]}"
+    rest = _QUERY_SECRET.sub(lambda m: f"{m.group('lead')}={REDACTED}", rest)
+    return url[: scheme.end()] + rest
 
 
 def ledger_path(root: Path) -> Path | None:

@@ -128,6 +128,27 @@ def test_every_command_appends_to_the_ledger(tmp_path: Path) -> None:
     assert all(e["duration_ms"] >= 0 for e in entries)
 
 
+@pytest.mark.parametrize(
+    "store",
+    [
+        "postgresql://ci:s3/cret@127.0.0.1:9/ops?sslmode=bogus",
+        "postgresql://ci:s3 cret@127.0.0.1:9/ops?sslmode=bogus",
+        "postgresql://127.0.0.1:9/ops?password=s3cret&sslmode=bogus",
+    ],
+    ids=["slash", "space", "query"],
+)
+def test_the_ledger_never_holds_a_store_password_in_any_form(tmp_path: Path, store: str) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    result = run_skillci(
+        "sync", "--dry-run", "--root", str(REPO_ROOT), "--store", store, env={"SKILLCI_LEDGER": str(ledger)}
+    )
+    assert result.code == 2, result.output  # sslmode=bogus: refused before connecting
+    assert "cret" not in result.output
+    text = ledger.read_text(encoding="utf-8")
+    assert "cret" not in text
+    assert json.loads(text)["arguments"]["store"].startswith("postgresql://")
+
+
 def test_ledger_defaults_to_the_root(tmp_path: Path) -> None:
     root = copy_example(tmp_path)
     result = subprocess.run(

@@ -43,3 +43,55 @@ def test_ledger_path_default_and_override(tmp_path: Path, monkeypatch: pytest.Mo
     assert ledger.ledger_path(tmp_path) == tmp_path / ".skillci" / "ledger.jsonl"
     monkeypatch.setenv(ledger.LEDGER_ENV, "off")
     assert ledger.ledger_path(tmp_path) is None
+
+
+#: Every way libpq (and SQLAlchemy's URL parser) accepts a password, plus API keys in query strings; the
+#: secret is always `s3cr` followed by `et`, so the check below finds any piece of it left in clear.
+SECRET_FORMS = {
+    "userinfo": ("postgresql://ci:s3cret@db.example/ops", "postgresql://***@db.example/ops"),
+    "slash in password": ("postgresql://ci:s3/cret@db.example/ops", "postgresql://***@db.example/ops"),
+    "space in password": ("postgresql://ci:s3 cret@db.example/ops", "postgresql://***@db.example/ops"),
+    "question mark in password": ("postgresql://ci:s3?cret@db.example/ops", "postgresql://***@db.example/ops"),
+    "at sign in password": ("postgresql://ci:s3@cret@db.example/ops", "postgresql://***@db.example/ops"),
+    "percent-encoded password": ("postgres://ci:s3%2Fcret@db.example/ops", "postgres://***@db.example/ops"),
+    "password parameter": (
+        "postgresql://db.example/ops?sslmode=require&password=s3cret&application_name=x",
+        "postgresql://db.example/ops?sslmode=require&password=***&application_name=x",
+    ),
+    "password parameter with a space": (
+        "postgresql://ci@db.example/ops?password=s3 cret",
+        "postgresql://***@db.example/ops?password=***",
+    ),
+    "sslpassword parameter": (
+        "postgresql://db.example/ops?sslpassword=s3cret",
+        "postgresql://db.example/ops?sslpassword=***",
+    ),
+    "socket directory and password": (
+        "postgresql:///ops?host=/var/run/postgresql&password=s3cret",
+        "postgresql:///ops?host=/var/run/postgresql&password=***",
+    ),
+    "several hosts": ("postgresql://ci:s3cret@h1:5432,h2:5433/ops", "postgresql://***@h1:5432,h2:5433/ops"),
+    "IPv6 host": ("postgresql://ci:s3cret@[::1]:5432/ops", "postgresql://***@[::1]:5432/ops"),
+    "driver in the scheme": (
+        "postgresql+psycopg://ci:s3cret@db.example/ops",
+        "postgresql+psycopg://***@db.example/ops",
+    ),
+    "keyword/value": ("host=db.example password=s3cret dbname=ops", "host=db.example password=*** dbname=ops"),
+    "keyword/value quoted": (
+        "host=db.example password='s3 cret' dbname=ops",
+        "host=db.example password=*** dbname=ops",
+    ),
+    "Supabase apikey": ("https://abc.supabase.co?apikey=s3cret", "https://abc.supabase.co?apikey=***"),
+}
+
+
+@pytest.mark.parametrize(("given", "expected"), SECRET_FORMS.values(), ids=SECRET_FORMS.keys())
+def test_every_form_of_a_password_is_redacted_by_parsing(given: str, expected: str) -> None:
+    shown = ledger.redact("store", given)
+    assert shown == expected
+    assert "cret" not in str(shown)
+
+
+def test_an_at_sign_in_the_query_is_not_taken_for_credentials() -> None:
+    url = "postgresql://db.example/ops?user=ci@corp&sslmode=require"
+    assert ledger.redact_url(url) == url

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from skillci.errors import BadInput, ServiceFailed
+from skillci.ledger import redact_url
 from skillci.store import tables
 from skillci.store.base import (
     BenchContext,
@@ -36,7 +37,7 @@ class SupabaseStore(OpsFunctionStore):
     kind = "supabase"
 
     def __init__(self, *, url: str, key: str) -> None:
-        super().__init__(location=url)
+        super().__init__(location=redact_url(url))
         import httpx
         from supabase import create_client
         from supabase.lib.client_options import SyncClientOptions
