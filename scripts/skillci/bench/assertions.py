@@ -8,10 +8,11 @@ string output as is and at any other output as its canonical JSON text (sorted k
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from skillci.registry.regexes import REGEX_TIMEOUT_S
 
 SHOW_LIMIT = 80
 KINDS = ("equals", "contains", "regex", "json_schema", "max_changed_lines", "states", "max_duration_s")
@@ -100,11 +101,20 @@ def _contains(expected: Any, run: _Run) -> tuple[bool, str]:
 def _regex(expected: Any, run: _Run) -> tuple[bool, str]:
     if not isinstance(expected, str):
         return False, f"regex needs a string pattern, got {_show(expected)}"
+    import regex  # the `re`-compatible engine (V0) that can stop a search: `re` would hang on `(a|aa)+$`
+
     try:
-        pattern = re.compile(expected)
-    except re.error as exc:
+        pattern = regex.compile(expected, flags=regex.VERSION0)
+    except regex.error as exc:
         return False, f"invalid regular expression {_show(expected)}: {_line(str(exc))}"
-    if pattern.search(_text(run.output)):
+    try:
+        found = pattern.search(_text(run.output), timeout=REGEX_TIMEOUT_S)
+    except TimeoutError:
+        return False, (
+            f"regular expression {_show(expected)} gave up after {REGEX_TIMEOUT_S:g} s on the output "
+            f"(catastrophic backtracking)"
+        )
+    if found:
         return True, f"output matches {_show(expected)}"
     return False, f"expected output matching {_show(expected)}, got {_show(run.output)}"
 

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from skillci.config import Config
-from skillci.registry import schemas
+from skillci.registry import regexes, schemas
 from skillci.registry.findings import Finding, Severity, Span, ValidationResult, quote
 from skillci.registry.formula import VARIABLES, FormulaError, parse_formula
 from skillci.registry.memo import ParseMemo
@@ -51,6 +51,8 @@ HINTS: dict[str, str] = {
     "cases-missing": "create the cases file or fix benchmark.cases",
     "path-escape": "use a repository-relative path without '..'",
     "regex-invalid": "fix the regular expression",
+    "regex-backtracking": "drop the inner or the outer quantifier, e.g. (a+)+ → a+; the bench gives a regex "
+    f"{regexes.REGEX_TIMEOUT_S:g} s",
     "json-schema-invalid": "fix the JSON Schema of this assertion",
     "case-state-order": "expected states must follow the skill's state_machine in order",
     "file-missing": "create the file or point paths.{kind} in skillci.yaml at it",
@@ -463,6 +465,21 @@ def _check_skill_benchmark(ctx: _Context, relative: str, data: Any, index: int, 
     _check_cases(ctx, cases, document.data, skill, skill_id, local)
 
 
+def _check_regex(ctx: _Context, relative: str, span: Span | None, pattern: str) -> None:
+    error = regexes.compile_error(pattern)
+    if error is not None:
+        ctx.report("regex-invalid", relative, span, f"invalid regular expression: {error}")
+    elif regexes.nested_quantifier(pattern):
+        ctx.report(
+            "regex-backtracking",
+            relative,
+            span,
+            f"regular expression {quote(pattern)} repeats a repeat: it can take exponential time on output that "
+            f"almost matches",
+            severity=Severity.WARNING,
+        )
+
+
 def _check_cases(ctx: _Context, relative: str, data: Any, skill: YMap, skill_id: str, first_time: bool) -> None:
     machine = skill.get("state_machine")
     states = list(machine) if isinstance(machine, YList) else list(ctx.config.enums.states)
@@ -475,12 +492,7 @@ def _check_cases(ctx: _Context, relative: str, data: Any, skill: YMap, skill_id:
                 continue
             path: Path_ = ("cases", index, "expect", position)
             if first_time and isinstance(assertion.get("regex"), str):
-                try:
-                    re.compile(assertion["regex"])
-                except re.error as exc:
-                    ctx.report(
-                        "regex-invalid", relative, span_at(data, (*path, "regex")), f"invalid regular expression: {exc}"
-                    )
+                _check_regex(ctx, relative, span_at(data, (*path, "regex")), assertion["regex"])
             if first_time and isinstance(assertion.get("json_schema"), dict):
                 from jsonschema import Draft202012Validator
                 from jsonschema.exceptions import SchemaError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from helpers import REPO_ROOT
 from skillci.bench.assertions import AssertionResult, case_passed, check_case
+from skillci.registry.regexes import REGEX_TIMEOUT_S
 from skillci.registry.yamlpos import load_file
 
 
@@ -127,6 +129,25 @@ def test_bad_regex_is_a_failed_assertion_not_an_exception() -> None:
     assert result.kind == "regex"
     assert not result.passed
     assert result.message.startswith('invalid regular expression "(unclosed": ')
+
+
+def test_a_regex_that_backtracks_without_end_fails_in_bounded_time() -> None:
+    """`re` would search `(a|aa)+$` against forty `a`s and a `!` for hours; the assertion gives up instead."""
+    started = time.monotonic()
+    result = _check({"regex": "(a|aa)+$"}, "a" * 40 + "!")
+    elapsed = time.monotonic() - started
+    assert not result.passed
+    assert result.message == (
+        f'regular expression "(a|aa)+$" gave up after {REGEX_TIMEOUT_S:g} s on the output (catastrophic backtracking)'
+    )
+    assert elapsed < REGEX_TIMEOUT_S * 3
+
+
+def test_the_nested_quantifier_of_the_issue_is_answered_at_once() -> None:
+    started = time.monotonic()
+    assert not _check({"regex": "^(a+)+$"}, "a" * 34 + "!").passed
+    assert _check({"regex": "^(a+)+$"}, "a" * 34).passed
+    assert time.monotonic() - started < 1
 
 
 # ---- json_schema ----------------------------------------------------------------------------------

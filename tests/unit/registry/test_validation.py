@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 from helpers import DATA, REPO_ROOT
 from helpers.registry import copy_example, replace_in
 from skillci.config import load_config
+from skillci.registry import regexes
 from skillci.registry.findings import Severity
 from skillci.registry.validation import validate_registry
 
@@ -63,6 +64,38 @@ def test_orphan_runbook_is_a_warning_only(tmp_path: Path) -> None:
     result = validate_registry(load_config(root))
     assert result.ok
     assert [(f.code, f.severity) for f in result.findings] == [("runbook-orphan", Severity.WARNING)]
+
+
+def test_a_regex_that_repeats_a_repeat_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    cases = root / "ssot" / "benchmarks" / "scan-secrets.yaml"
+    replace_in(cases, """- regex: '"kind":"private-key"'""", """- regex: '^("kind":\\w+,?)*(x+)+$'""")
+    line = next(n for n, text in enumerate(cases.read_text().splitlines(), 1) if "(x+)+" in text)
+    result = validate_registry(load_config(root))
+    assert result.ok
+    found = [(f.code, f.severity, f.file, f.line) for f in result.findings]
+    assert found == [("regex-backtracking", Severity.WARNING, "ssot/benchmarks/scan-secrets.yaml", line)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "risky"),
+    [
+        (r"^(a+)+$", True),
+        (r"(\w*\s?)*", True),
+        (r"(a|b+)*", True),
+        (r"((ab)*)+", True),
+        (r"^[a-z]+$", False),
+        (r"(ab)+", False),
+        (r"(a{1,3})+", False),
+        (r"(\w+\s)+", False),  # the space delimits each repeat
+        (r"(?:x(?:y+))*z", False),
+        (r"(?>a+)+", False),  # atomic: never backtracks
+        (r"a++", False),
+        (r"(unclosed", False),  # regex-invalid says so
+    ],
+)
+def test_nested_quantifiers_are_told_apart_from_safe_repeats(pattern: str, risky: bool) -> None:
+    assert regexes.nested_quantifier(pattern) is risky
 
 
 def test_tool_restricted_to_other_skills(tmp_path: Path) -> None:
