@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,13 +70,27 @@ class RepositoryFiles:
         return sorted(found)
 
     def file_hash(self, relative: str) -> str:
-        """sha256 of one file's bytes ("missing" when it cannot be read); each file is read once."""
+        """sha256 of one file's bytes, streamed; each file is read once, and never outside the checkout.
+
+        A symlink whose target leaves the repository counts by where it points ("outside: PATH"), never by
+        what it holds; anything that is not a regular file once resolved (a FIFO, a device) by its kind;
+        a file that cannot be read is "missing".
+        """
         if relative not in self._hashes:
-            try:
-                self._hashes[relative] = _digest((self.root / relative).read_bytes())
-            except OSError:
-                self._hashes[relative] = "missing"
+            self._hashes[relative] = self._hash_inside(self.root / relative)
         return self._hashes[relative]
+
+    def _hash_inside(self, path: Path) -> str:
+        try:
+            resolved = path.resolve()
+            if not resolved.is_relative_to(self.resolved_root):
+                return f"outside: {resolved}"
+            if not stat.S_ISREG(resolved.stat().st_mode):
+                return "not a regular file"
+            with open(resolved, "rb") as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+        except (OSError, RuntimeError):  # unreadable, vanished, or a loop of symlinks
+            return "missing"
 
     def matching(self, globs: Iterable[str]) -> list[str]:
         """The files matching any of the globs."""

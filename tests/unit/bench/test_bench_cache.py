@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import subprocess
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,52 @@ def test_git_ignored_files_are_not_part_of_the_key(checkout: Path) -> None:
     assert _key(checkout) == before
     (checkout / "agents" / "lib" / "untracked.py").write_text("y = 2\n")  # untracked but not ignored: counts
     assert _key(checkout) != before
+
+
+def test_a_symlink_out_of_the_checkout_counts_by_its_target_and_is_never_read(
+    checkout: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "shadow").write_text("root:secret\n")
+    (outside / "other").write_text("x\n")
+    link = checkout / "agents" / "lib" / "shadow"
+    link.symlink_to(outside / "shadow")
+    files = RepositoryFiles(checkout)
+    assert files.file_hash("agents/lib/shadow") == f"outside: {(outside / 'shadow').resolve()}"
+    before = _key(checkout)
+    (outside / "shadow").write_text("root:changed\n")  # not read: the key stays
+    assert _key(checkout) == before
+    link.unlink()
+    link.symlink_to(outside / "other")  # pointed elsewhere: the key moves
+    assert _key(checkout) != before
+
+
+def test_a_symlink_inside_the_checkout_counts_by_its_content(checkout: Path) -> None:
+    (checkout / "agents" / "lib" / "alias.py").symlink_to(checkout / "agents" / "fix.py")
+    before = _key(checkout)
+    (checkout / "agents" / "fix.py").write_text("print('v2')\n")
+    assert _key(checkout) != before
+
+
+def test_a_fifo_matched_by_the_globs_is_never_opened(checkout: Path) -> None:
+    os.mkfifo(checkout / "agents" / "lib" / "pipe")
+    files = RepositoryFiles(checkout)
+    assert files.file_hash("agents/lib/pipe") == "not a regular file"
+
+
+def test_a_large_file_is_hashed_in_pieces(checkout: Path) -> None:
+    big = checkout / "agents" / "lib" / "model.bin"
+    with big.open("wb") as handle:
+        for _ in range(32):
+            handle.write(b"\x5a" * (1 << 20))
+    tracemalloc.start()
+    try:
+        digest = RepositoryFiles(checkout).file_hash("agents/lib/model.bin")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert digest == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert peak < 4 << 20, f"hashing a 32 MiB file held {peak / (1 << 20):.1f} MiB"
 
 
 def test_the_cache_round_trips_and_misses_on_anything_odd(tmp_path: Path) -> None:
