@@ -46,6 +46,7 @@ NEGATIVE = DATA / "negative"
 EXPECT_FILE = "expect.yaml"
 FILL_MARKER = "__FILL_2MB__"
 TWO_MB = 2 * 1024 * 1024
+FILL_100KB_MARKER = "__FILL_100KB__"
 EXPECT_KEYS = {
     "description",
     "exit_code",
@@ -161,6 +162,15 @@ def _fill_2mb(case: Case, repo: Path, outside: Path) -> None:
     assert filled, f"{case.name}: no {FILL_MARKER} to fill"
 
 
+def _fill_100kb(case: Case, repo: Path, outside: Path) -> None:
+    """An alias byte bomb: FILL_100KB_MARKER becomes one 100,000-character string, `__ALIASES__` 20,000 aliases."""
+    target = repo / "ssot" / "agents" / "skills.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert FILL_100KB_MARKER in text and "__ALIASES__" in text, f"{case.name}: nothing to fill"
+    text = text.replace(FILL_100KB_MARKER, "b" * 100_000, 1).replace("__ALIASES__", "\n".join(["  - *big"] * 20_000))
+    target.write_text(text, encoding="utf-8")
+
+
 def _symlink_runbook(case: Case, repo: Path, outside: Path) -> None:
     """The runbook the case's failure mode names: a symlink to a file outside the checkout."""
     secret = outside / "secret.md"
@@ -189,6 +199,7 @@ def _symlink_tools_registry(case: Case, repo: Path, outside: Path) -> None:
 
 SETUPS: dict[str, Callable[[Case, Path, Path], None]] = {
     "fill-2mb": _fill_2mb,
+    "fill-100kb": _fill_100kb,
     "symlink-runbook": _symlink_runbook,
     "symlink-loop-runbook": _symlink_loop_runbook,
     "symlink-tools-registry": _symlink_tools_registry,

@@ -2,7 +2,7 @@
 
 The loader walks libyaml's event stream itself instead of composing a node graph:
 it never recurses (deep nesting cannot overflow the C stack), it bounds alias
-expansion, and it reports duplicate keys at the duplicate's line.
+expansion (in nodes and in characters of text), and it reports duplicate keys at the duplicate's line.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 MAX_DEPTH = 100
 MIN_ALIAS_BUDGET = 100_000
+#: Aliases may repeat at most this many characters of scalar text, or as many as the file holds if more: a few
+#: aliases of one 100 KB string would otherwise pass the node budget and blow up whatever copies the data.
+MIN_ALIAS_CHARS = 1_000_000
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 
@@ -142,12 +145,13 @@ def _scalar(event: Any) -> Any:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "merge_next", "merges", "pending_key", "pending_key_span", "size")
+    __slots__ = ("anchor", "chars", "container", "merge_next", "merges", "pending_key", "pending_key_span", "size")
 
     def __init__(self, container: YMap | YList, anchor: str | None) -> None:
         self.container = container
         self.anchor = anchor
         self.size = 1
+        self.chars = 0
         self.pending_key: str | None = None
         self.pending_key_span: Span | None = None
         self.merge_next = False
@@ -161,7 +165,7 @@ def _events(text: str) -> Any:
 def loads(text: str) -> tuple[Any, list[YamlIssue]]:
     """Parse one YAML document from text into YMap/YList/scalars with positions."""
     issues: list[YamlIssue] = []
-    anchors: dict[str, tuple[Any, int]] = {}
+    anchors: dict[str, tuple[Any, int, int]] = {}  # name → (value, nodes, characters of its scalars)
     open_anchors: set[str] = set()
     stack: list[_Frame] = []
     root: Any = None
@@ -169,14 +173,17 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
     documents = 0
     real_nodes = 0
     expanded = 0
+    expanded_chars = 0
+    chars_budget = max(MIN_ALIAS_CHARS, len(text))
 
-    def attach(value: Any, span: Span, size: int, plain_merge_key: bool = False) -> None:
+    def attach(value: Any, span: Span, size: int, chars: int, plain_merge_key: bool = False) -> None:
         nonlocal root, have_root
         if not stack:
             root, have_root = value, True
             return
         frame = stack[-1]
         frame.size += size
+        frame.chars += chars
         container = frame.container
         if isinstance(container, YList):
             container.append(value)
@@ -230,8 +237,9 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                 else:
                     value = _scalar(event)
                 if event.anchor:
-                    anchors[event.anchor] = (value, 1)
-                attach(value, _span(event), 1, event.tag is None and not event.style and event.value == "<<")
+                    anchors[event.anchor] = (value, 1, len(event.value))
+                plain_merge = event.tag is None and not event.style and event.value == "<<"
+                attach(value, _span(event), 1, len(event.value), plain_merge)
             elif isinstance(event, (events.MappingStartEvent, events.SequenceStartEvent)):
                 real_nodes += 1
                 if event.tag not in _COLLECTION_TAGS:
@@ -264,16 +272,17 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                                 done.value_spans[key] = source.value_spans[key]
                 if frame.anchor:
                     open_anchors.discard(frame.anchor)
-                    anchors[frame.anchor] = (done, frame.size)
-                attach(done, done.span, frame.size)
+                    anchors[frame.anchor] = (done, frame.size, frame.chars)
+                attach(done, done.span, frame.size, frame.chars)
             elif isinstance(event, events.AliasEvent):
                 name = event.anchor
                 if name in open_anchors:
                     raise YamlError("yaml-alias", f"alias *{name} refers to itself", _span(event))
                 if name not in anchors:
                     raise YamlError("yaml-alias", f"alias *{name} has no anchor in this document", _span(event))
-                value, size = anchors[name]
+                value, size, chars = anchors[name]
                 expanded += size
+                expanded_chars += chars
                 if expanded > max(MIN_ALIAS_BUDGET, real_nodes):
                     raise YamlError(
                         "yaml-alias-limit",
@@ -281,7 +290,14 @@ def loads(text: str) -> tuple[Any, list[YamlIssue]]:
                         _span(event),
                         "this looks like an alias bomb; write the data out instead of nesting aliases",
                     )
-                attach(value, _span(event), size)
+                if expanded_chars > chars_budget:
+                    raise YamlError(
+                        "yaml-alias-limit",
+                        f"aliases repeat more than {chars_budget:,} characters of text (the file holds {len(text):,})",
+                        _span(event),
+                        "this looks like an alias bomb; write the data out instead of repeating large values",
+                    )
+                attach(value, _span(event), size, chars)
             elif isinstance(event, events.DocumentStartEvent):
                 documents += 1
                 if documents > 1:

@@ -99,3 +99,15 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfa: 1\n")
     assert dict(load_file(path).data) == {"a": 1}
+
+
+def test_aliases_may_repeat_up_to_a_million_characters_of_text() -> None:
+    anchor = "x" * 1000
+    within = "a: &a " + anchor + "\nb: [" + ", ".join(["*a"] * 999) + "]\n"
+    data, _ = loads(within)
+    assert len(data["b"]) == 999
+    beyond = "a: &a " + anchor + "\nb: [" + ", ".join(["*a"] * 1001) + "]\n"
+    with pytest.raises(YamlError) as raised:
+        loads(beyond)
+    assert raised.value.code == "yaml-alias-limit"
+    assert "aliases repeat more than 1,000,000 characters of text" in str(raised.value)
