@@ -24,12 +24,14 @@ import pytest
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer: status, headers, body, and seconds to wait before answering."""
+    """One scripted answer: status, headers, body, seconds to wait before answering, and seconds between bytes."""
 
     status: int = 200
     body: str = "ok"
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    #: When set, the whole answer (status line, headers, body) is sent one byte at a time, this far apart.
+    drip_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay_s and webhook._closing.wait(reply.delay_s):
             return
         payload = reply.body.encode("utf-8")
+        if reply.drip_s:
+            self._drip(reply, payload, webhook)
+            return
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -81,6 +86,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except OSError:
             pass  # the client stopped waiting
+
+    def _drip(self, reply: Reply, payload: bytes, webhook: SlackWebhook) -> None:
+        head = f"HTTP/1.1 {reply.status} OK\r\nContent-Type: text/plain\r\nContent-Length: {len(payload)}\r\n\r\n"
+        try:
+            for byte in head.encode("ascii") + payload:
+                if webhook._closing.wait(reply.drip_s):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            pass  # the client stopped waiting
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the test reads `requests` instead."""

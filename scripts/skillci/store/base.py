@@ -27,17 +27,35 @@ class Transient(Exception):
     """A failure worth retrying (connection lost, server restarting, serialization conflict)."""
 
 
-def with_retries(operation: Callable[[], T], *, describe: Callable[[Exception], str], attempts: int = ATTEMPTS) -> T:
-    """Run operation, retrying Transient failures with exponential back-off and jitter; then exit 3."""
+def with_retries(
+    operation: Callable[[], T],
+    *,
+    describe: Callable[[Exception], str],
+    attempts: int = ATTEMPTS,
+    budget_s: float | None = None,
+) -> T:
+    """Run operation, retrying Transient failures with exponential back-off and jitter; then exit 3.
+
+    With budget_s, no attempt starts once that long has passed since the first began (nor a wait that would
+    end past it), so the whole call takes at most budget_s plus one attempt.
+    """
     delay = FIRST_DELAY_S
+    started = time.monotonic()
     for attempt in range(1, attempts + 1):
         try:
             return operation()
         except Transient as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+            pause = delay * (1 + random.random() / 2)
+            elapsed = time.monotonic() - started
             if attempt == attempts:
                 raise ServiceFailed(f"{describe(cause)} (gave up after {attempts} attempts)") from None
-            time.sleep(delay * (1 + random.random() / 2))
+            if budget_s is not None and elapsed + pause >= budget_s:
+                raise ServiceFailed(
+                    f"{describe(cause)} (gave up after {attempt} attempt{'s' if attempt > 1 else ''} in "
+                    f"{elapsed:.1f} s)"
+                ) from None
+            time.sleep(pause)
             delay *= 2
     raise AssertionError("unreachable")
 
@@ -449,8 +467,11 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
+    #: How long a call may keep retrying (None: only the attempt count bounds it).
+    retry_budget_s: float | None = None
+
     def _retrying(self, operation: Callable[[], T]) -> T:
-        return with_retries(operation, describe=self.describe_failure)
+        return with_retries(operation, describe=self.describe_failure, budget_s=self.retry_budget_s)
 
     def describe_failure(self, exc: Exception) -> str:
         """One line about a failure of this store, without secrets."""

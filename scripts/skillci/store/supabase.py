@@ -29,12 +29,18 @@ KEY_ENV = "SUPABASE_SERVICE_ROLE_KEY"
 _TRANSIENT = {"PGRST000", "PGRST001", "PGRST002", "502", "503", "504", "520", "40001", "40P01", "57P01"}
 _REFUSED = {"PGRST300", "PGRST301", "PGRST302", "401", "403", "42501", "PGRST106"}
 _PAGE = 1000
+#: Per request: httpx's connect and read timeouts. A call retries for at most RETRY_BUDGET_S, so an API that
+#: never answers is given up within RETRY_BUDGET_S + REQUEST_TIMEOUT_S (80 s), not 4 × 60 s.
+CONNECT_TIMEOUT_S = 10.0
+REQUEST_TIMEOUT_S = 20.0
+RETRY_BUDGET_S = 60.0
 
 
 class SupabaseStore(OpsFunctionStore):
     """A Supabase project reached with its service-role key."""
 
     kind = "supabase"
+    retry_budget_s = RETRY_BUDGET_S
 
     def __init__(self, *, url: str, key: str) -> None:
         super().__init__(location=redact_url(url))
@@ -42,7 +48,7 @@ class SupabaseStore(OpsFunctionStore):
         from supabase import create_client
         from supabase.lib.client_options import SyncClientOptions
 
-        self._http = httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0))
+        self._http = httpx.Client(timeout=httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
         options = SyncClientOptions(
             schema=tables.SCHEMA,
             postgrest_client_retry=False,  # skillci retries itself, and only idempotent calls

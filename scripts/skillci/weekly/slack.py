@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ _sleep: Callable[[float], None] = time.sleep
 #: The jitter source: a number in [0, 1) (tests may pin it).
 _random: Callable[[], float] = random.random
 
+#: An attempt ends within this many times `timeout_s` whatever the server does (httpx's timeouts are per read).
+ATTEMPT_DEADLINE_FACTOR = 2
 _BACKOFF_FIRST_S = 1.0
 _BACKOFF_CAP_S = 8.0
 #: Loggers whose records may name the request's URL or host while a post is under way.
@@ -193,8 +196,9 @@ def post_webhook(
 
     5xx answers, timeouts and connection errors are retried with exponential back-off and jitter; a 429 waits
     what its Retry-After says, as long as all the waits together stay within max_wait_s. Any other answer but 2xx
-    fails at once. Every request counts as one of the `attempts`. Failures raise ServiceFailed (exit 3) with a
-    one-line message that never holds the URL.
+    fails at once, and so does a 2xx whose body is one of Slack's error words (`invalid_payload`). Each attempt
+    ends within twice timeout_s even when the answer drips in. Every request counts as one of the `attempts`.
+    Failures raise ServiceFailed (exit 3) with a one-line message that never holds the URL.
     """
     url = check_url(url)
     if attempts < 1:
@@ -223,20 +227,66 @@ def post_webhook(
         trust_env=not _loopback(url),  # never send a loopback request through a proxy
         headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": _user_agent()},
     )
+    abandoned: list[threading.Thread] = []
     try:
         return _deliver(
-            client, url, content, secret=secret, attempts=attempts, timeout_s=timeout_s, max_wait_s=max_wait_s
+            client,
+            url,
+            content,
+            secret=secret,
+            attempts=attempts,
+            timeout_s=timeout_s,
+            max_wait_s=max_wait_s,
+            abandoned=abandoned,
         )
     finally:
         client.close()
-        for logger in loggers:
-            logger.removeFilter(redactor)
+        if not any(thread.is_alive() for thread in abandoned):  # a late request may still log its URL
+            for logger in loggers:
+                logger.removeFilter(redactor)
 
 
 def _user_agent() -> str:
     from skillci import __version__
 
     return f"skillci/{__version__}"
+
+
+class _Exchange:
+    """One request and its whole answer, in a thread of its own so that the attempt has a deadline.
+
+    httpx's timeouts bound each phase (connect, each read), so an answer dripping in a byte every few seconds
+    would hold one attempt for minutes; the thread is left behind (a daemon) when the deadline passes.
+    """
+
+    def __init__(self, client: httpx.Client, url: str, content: bytes) -> None:
+        self.status = 0
+        self.answer = ""
+        self.retry_after: str | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(client, url, content), name="skillci-slack-post", daemon=True
+        )
+
+    def _run(self, client: httpx.Client, url: str, content: bytes) -> None:
+        try:
+            response = client.post(url, content=content)
+            self.status, self.answer = response.status_code, response.text
+            self.retry_after = response.headers.get("retry-after")
+        except BaseException as error:  # handed to the caller's thread, which decides
+            self.error = error
+
+    def finished_within(self, seconds: float) -> bool:
+        """Start the request and wait for it at most seconds; False when it is still under way."""
+        self.thread.start()
+        self.thread.join(seconds)
+        return not self.thread.is_alive()
+
+
+def _slack_error(answer: str) -> str | None:
+    """The error word of a Slack answer (`invalid_payload`, ...): Slack sends some with a 200."""
+    word = answer.strip()
+    return word if word in _SLACK_ERRORS else None
 
 
 def _deliver(
@@ -248,6 +298,7 @@ def _deliver(
     attempts: int,
     timeout_s: float,
     max_wait_s: float,
+    abandoned: list[threading.Thread],
 ) -> SlackOutcome:
     """The retry loop. Errors are raised outside `except` blocks, so no httpx exception (whose text holds the
     URL) rides along as `__context__`."""
@@ -257,20 +308,25 @@ def _deliver(
     problem = ""
     for attempt in range(1, attempts + 1):
         retry_after: float | None = None
-        try:
-            response = client.post(url, content=content)
-            answer = response.text
-        except httpx.TimeoutException as error:
-            problem = f"no answer within {timeout_s:g} s ({type(error).__name__})"
-        except httpx.TransportError as error:  # connection refused, reset, protocol errors
-            problem = f"connection error ({type(error).__name__})"
+        exchange = _Exchange(client, url, content)
+        if not exchange.finished_within(ATTEMPT_DEADLINE_FACTOR * timeout_s):
+            abandoned.append(exchange.thread)
+            problem = f"no complete answer within {ATTEMPT_DEADLINE_FACTOR * timeout_s:g} s (it came in too slowly)"
+        elif isinstance(exchange.error, httpx.TimeoutException):
+            problem = f"no answer within {timeout_s:g} s ({type(exchange.error).__name__})"
+        elif isinstance(exchange.error, httpx.TransportError):  # connection refused, reset, protocol errors
+            problem = f"connection error ({type(exchange.error).__name__})"
+        elif isinstance(exchange.error, httpx.HTTPError):
+            raise ServiceFailed(f"Slack webhook failed: {type(exchange.error).__name__}")
+        elif exchange.error is not None:
+            raise exchange.error
         else:
-            status = response.status_code
-            if 200 <= status < 300:
-                return SlackOutcome(status, _one_line(secret.clean(answer)), attempt, waited)
+            status, answer = exchange.status, exchange.answer
             said = _one_line(secret.clean(answer), 80)
+            if 200 <= status < 300 and _slack_error(answer) is None:
+                return SlackOutcome(status, _one_line(secret.clean(answer)), attempt, waited)
             if status == 429:
-                retry_after = _retry_after_s(response.headers.get("retry-after"))
+                retry_after = _retry_after_s(exchange.retry_after)
                 problem = "HTTP 429 rate limited"
             elif status >= 500:
                 problem = f"HTTP {status}" + (f" {said}" if said and len(said) < 60 else "")

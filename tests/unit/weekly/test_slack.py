@@ -7,6 +7,7 @@ recorded instead of slept.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -125,6 +126,35 @@ def test_always_slow_fails_with_exit_3(hook: SlackWebhook, waits: list[float]) -
     assert caught.value.exit_code == 3
     assert caught.value.message == "Slack webhook failed after 2 tries: no answer within 0.2 s (ReadTimeout)"
     assert len(hook.requests) == 2
+
+
+def test_an_answer_dripping_in_is_cut_at_the_attempt_deadline(hook: SlackWebhook, waits: list[float]) -> None:
+    """A byte every 0.1 s never trips a 0.2 s read timeout; the attempt still ends at twice that."""
+    hook.default = Reply(200, drip_s=0.1)
+    started = time.monotonic()
+    with pytest.raises(ServiceFailed) as caught:
+        slack.post_webhook(hook.url, MESSAGE, attempts=2, timeout_s=FAST)
+    elapsed = time.monotonic() - started
+    assert caught.value.message == (
+        "Slack webhook failed after 2 tries: no complete answer within 0.4 s (it came in too slowly)"
+    )
+    assert len(hook.requests) == 2
+    assert elapsed < 2 * slack.ATTEMPT_DEADLINE_FACTOR * FAST + 1.0
+
+
+def test_a_dripping_first_answer_is_retried_and_the_second_delivers(hook: SlackWebhook, waits: list[float]) -> None:
+    hook.script(Reply(200, drip_s=0.1), Reply(200))
+    outcome = slack.post_webhook(hook.url, MESSAGE, timeout_s=FAST)
+    assert outcome.attempts == 2 and outcome.answer == "ok"
+
+
+@pytest.mark.parametrize("word", ["invalid_payload", "no_text", "channel_is_archived"])
+def test_slacks_error_words_fail_even_with_a_200(hook: SlackWebhook, waits: list[float], word: str) -> None:
+    hook.default = Reply(200, body=word)
+    with pytest.raises(ServiceFailed) as caught:
+        slack.post_webhook(hook.url, MESSAGE)
+    assert caught.value.message.startswith(f"Slack refused the message: HTTP 200 {word} (")
+    assert len(hook.requests) == 1 and waits == []
 
 
 def test_a_refused_connection_is_retried_then_reported(waits: list[float]) -> None:
