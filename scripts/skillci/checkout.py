@@ -12,24 +12,37 @@ from skillci.errors import BadInput
 DEEPEN_STEPS = (50, 500)
 
 
-def _git(root: Path, *args: str) -> str | None:
+def _git_run(root: Path, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `git ARGS` in the checkout under root (undecodable bytes replaced); with check, a failure is bad input."""
     try:
-        found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        found = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BadInput(f"git {args[0]} failed: {exc}") from None
+    if check and found.returncode != 0:
+        message = (found.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise BadInput(f"git {' '.join(args)}: {message}")
+    return found
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """What `git ARGS` prints, stripped; None when git fails, prints nothing or cannot run."""
+    try:
+        found = _git_run(root, *args, check=False, timeout=30)
+    except BadInput:
         return None
     return found.stdout.strip() or None if found.returncode == 0 else None
 
 
 def git_output(root: Path, *args: str) -> str:
     """What `git ARGS` prints in the checkout under root (undecodable bytes replaced); a failure is bad input."""
-    try:
-        found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=300, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BadInput(f"git {args[0]} failed: {exc}") from None
-    if found.returncode != 0:
-        message = (found.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no message)"])[-1]
-        raise BadInput(f"git {' '.join(args)}: {message}")
-    return found.stdout.decode("utf-8", "replace")
+    return _git_run(root, *args).stdout
 
 
 def head_sha(root: Path) -> str | None:
@@ -65,17 +78,6 @@ def comparison_base(root: Path) -> str | None:
         if base is not None:
             return ref if base != _git(root, "rev-parse", "HEAD") else None
     return None
-
-
-def _git_run(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        found = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BadInput(f"git {args[0]} failed: {exc}") from None
-    if check and found.returncode != 0:
-        message = (found.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise BadInput(f"git {' '.join(args)}: {message}")
-    return found
 
 
 def _has_commit(root: Path, ref: str) -> bool:

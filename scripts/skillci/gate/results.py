@@ -10,7 +10,6 @@ from typing import Any
 
 from skillci.errors import BadInput
 from skillci.registry.findings import ValidationResult
-from skillci.sync.plan import desired_state
 
 #: The keys a bench result must have for the gate to judge it.
 _RESULT_KEYS = ("skill_id", "composite_score", "tier", "cases_passed", "cases_total", "baseline_delta")
@@ -86,13 +85,14 @@ def results_from_store(validation: ValidationResult, *, store: str | None, base:
     """The bench results recorded for this commit: the latest of each skill the change selects (every benchmarked
     skill without --base), each compared with its baseline as the bench compared it."""
     from skillci.bench.selection import Choice, select
+    from skillci.bench.session import current_skills
     from skillci.checkout import default_branch, head_sha
     from skillci.store import open_store, store_url
 
     root = validation.root
     selection = select(
         validation.configuration(),
-        desired_state(validation.data)["skills"],
+        current_skills(validation),
         Choice(base=base) if base else Choice(all_skills=True),
     )
     commit = head_sha(root)
