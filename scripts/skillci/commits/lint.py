@@ -32,11 +32,21 @@ _LOG_FORMAT = "--format=%H%n%an <%ae>%n%B%n"
 
 
 class Message(NamedTuple):
-    """One message to lint, and where it came from."""
+    """One message to lint, where it came from, and git's comment character when it is the commit-msg hook's file."""
 
     text: str
     hash: str | None = None
     author: str | None = None
+    comment_char: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The message as the reporters show it: without git's comment lines and the scissors line on."""
+        if not self.comment_char:
+            return self.text
+        from skillci.commits.parser import uncommented
+
+        return "\n".join(uncommented(self.text.split("\n"), self.comment_char)).rstrip("\n") + "\n"
 
 
 class Settings(NamedTuple):
@@ -230,18 +240,30 @@ def _has_head(root: Path) -> bool:
     return True
 
 
-def edit_message(path: Path) -> Message:
-    """The message git is about to commit (the commit-msg hook's file), without git's comment lines."""
+def edit_message(path: Path, comment_char: str = "#") -> Message:
+    """The message git is about to commit (the commit-msg hook's file) as commitlint reads it: the whole file and a
+    newline; the parser leaves out the lines that start with git's comment character and the scissors line on."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as file:
+            text = file.read()
     except FileNotFoundError:
         raise BadInput(
             "no commit message to lint here (run from the commit-msg hook, or give --edit FILE)", file=str(path)
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read the commit message: {exc}", file=str(path)) from None
-    kept = [line for line in text.split("\n") if not line.startswith("#")]
-    return Message(text="\n".join(kept).rstrip("\n") + "\n")
+    return Message(text=f"{text}\n", comment_char=comment_char)
+
+
+def comment_char(root: Path) -> str:
+    """git's comment character in the checkout under root (`core.commentChar`, else `#`), as commitlint reads it."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "config", "core.commentChar"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "#"
+    return (result.stdout.strip() if result.returncode == 0 else "") or "#"
 
 
 def pr_title_message(event_path: str | None) -> Message:
@@ -270,8 +292,15 @@ def lint_messages(messages: Sequence[Message], settings: Settings, *, strict: bo
         if ignored and message.author and _author_ignored(message.author, ignored):
             run.skipped_authors += 1
             continue
-        run.results.append((message, lint(message.text)))
+        run.results.append((message, lint(message.text, message.comment_char)))
     return run
+
+
+def _not_empty(messages: list[Message]) -> list[Message]:
+    """The messages that hold more than white space: commitlint lints no others."""
+    from skillci.commits.parser import js_trim
+
+    return [message for message in messages if js_trim(message.text)]
 
 
 def _author_ignored(author: str, ignored: set[str]) -> bool:
@@ -319,7 +348,8 @@ def gather(
     if message is not None:
         return [Message(text=message)], settings
     if edit is not None:
-        return [edit_message(edit if edit.is_absolute() else root / edit)], settings
+        edited = edit_message(edit if edit.is_absolute() else root / edit, comment_char(root))
+        return _not_empty([edited]), settings
     if last:
         return last_message(root), settings
     if pr_title:

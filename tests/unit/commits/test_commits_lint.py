@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from skillci.commits.lint import Message, gather
+from skillci.commits.lint import Message, comment_char, gather, lint_messages
+from skillci.commits.parser import SCISSORS
 from skillci.errors import BadInput
 
 
@@ -29,11 +31,44 @@ def test_one_message_from_an_option_or_from_stdin(tmp_path: Path) -> None:
     assert messages == [Message(text="fix: y\n")]
 
 
-def test_the_commit_msg_file_loses_git_comment_lines(tmp_path: Path) -> None:
+def test_the_commit_msg_file_is_read_whole_and_shown_without_git_comment_lines(tmp_path: Path) -> None:
     edit = tmp_path / "COMMIT_EDITMSG"
-    edit.write_text("feat: z\n# Please enter the commit message\n", encoding="utf-8")
+    edit.write_bytes(b"feat: z\r\n# Please enter the commit message\n")
     messages, _ = gather(tmp_path, edit=Path("COMMIT_EDITMSG"), stdin=_Terminal())
-    assert messages == [Message(text="feat: z\n")]
+    # As commitlint reads it: the file's bytes and a newline; the parser leaves the comments out.
+    assert messages == [Message(text="feat: z\r\n# Please enter the commit message\n\n", comment_char="#")]
+    assert messages[0].shown == "feat: z\r\n"
+
+
+def _edit_verdicts(root: Path, text: str) -> list[tuple[bool, list[str], list[str]]]:
+    edit = root / "message.txt"
+    edit.write_text(text, encoding="utf-8")
+    messages, settings = gather(root, edit=edit, stdin=_Terminal())
+    run = lint_messages(messages, settings, strict=False)
+    return [
+        (outcome.valid, [p.rule for p in outcome.errors], [p.rule for p in outcome.warnings])
+        for _, outcome in run.results
+    ]
+
+
+def test_the_commit_msg_file_has_commitlints_verdicts(tmp_path: Path) -> None:
+    """The issue's examples, with what commitlint --edit says on them."""
+    assert _edit_verdicts(tmp_path, "# c\n\nfeat: x\n") == [
+        (False, ["header-max-length", "subject-empty", "type-empty"], [])
+    ]
+    assert _edit_verdicts(tmp_path, "feat: x\n# c\n\nbody\n") == [(True, [], ["body-leading-blank"])]
+    verbose = f"feat: x\n\n# {SCISSORS}\n# Do not modify the line above.\ndiff --git a/f b/f\n+{'y' * 120}\n"
+    assert _edit_verdicts(tmp_path, verbose) == [(True, [], [])]
+    assert _edit_verdicts(tmp_path, "") == [] and _edit_verdicts(tmp_path, "\n\n") == []  # nothing to lint: ok
+
+
+def test_the_comment_char_is_the_checkouts_core_comment_char(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert comment_char(tmp_path) == "#"
+    subprocess.run(["git", "-C", str(tmp_path), "config", "core.commentChar", ";"], check=True)
+    assert comment_char(tmp_path) == ";"
+    assert _edit_verdicts(tmp_path, f"feat: x\n\n; {SCISSORS}\n+{'y' * 120}\n") == [(True, [], [])]
+    assert _edit_verdicts(tmp_path, "; c\nfeat: x\n") == [(True, [], [])]
 
 
 def test_the_pull_request_title_comes_from_the_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
