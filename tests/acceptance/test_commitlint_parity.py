@@ -237,3 +237,54 @@ def test_git_commit_verbose_writes_a_diff_below_the_scissors_that_neither_lints(
     theirs = commitlint_verdicts(hook_repo, "--edit", str(captured), out=hook_repo.parent / "verbose.json")
     assert theirs == [Verdict(valid=True, errors=(), warnings=())]
     _skillci_agrees_on_the_file(hook_repo, captured, theirs)
+
+
+# ---------------------------------------------------------------- the last commit (--last)
+
+#: Last commits' messages, by name, stored verbatim.
+LAST_MESSAGES = {
+    "quoted-empty": '""',
+    "quoted-header": '"feat: x"',
+    "quoted-bad-type": '"Feat: x"',
+    "quoted-with-a-body": '"fix: y\n\nbody"',
+    "surrounding-spaces": " feat: x \n",
+    "version-after-blank-lines": "\n\nv1.2.3\n",
+    "quoted-version": '"v1.2.3"',
+    "revert-after-a-space": " Revert x",
+    "empty": "",
+    "newline": "\n",
+}
+_LastCase = tuple[Path, list[Verdict]]
+
+
+@pytest.fixture(scope="module")
+def last_cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, _LastCase]:
+    """A repository per LAST_MESSAGES message, HEAD holding it, and commitlint --last's verdicts there (all linted at
+    once): name → (repo, verdicts)."""
+    require_commitlint()
+    pending = {}
+    for name, message in LAST_MESSAGES.items():
+        repo = tmp_path_factory.mktemp("last") / "repo"
+        build_repository(repo, [message])
+        pending[name] = (repo, start_commitlint(repo, "--last", out=repo.parent / "last.commitlint.json"))
+    return {name: (repo, run.verdicts()) for name, (repo, run) in pending.items()}
+
+
+@pytest.mark.parametrize("name", LAST_MESSAGES)
+def test_the_last_commit_is_read_as_commitlint_reads_it(last_cases: dict[str, _LastCase], name: str) -> None:
+    repo, theirs = last_cases[name]
+    run = run_skillci("commitlint", "--root", str(repo), "--last", "--format", "json")
+    assert run.code in (0, 1), run.output
+    results = json.loads(run.stdout)["results"]
+    ours = [(r["valid"], sorted(r["errors"]), sorted(r["warnings"])) for r in results]
+    expected = [(v.valid, _names(v.errors), _names(v.warnings)) for v in theirs]
+    assert ours == expected, f"{LAST_MESSAGES[name]!r}: commitlint {expected}, skillci {ours}"
+    assert run.code == (0 if all(v.valid for v in theirs) else 1)
+
+
+def test_the_last_commit_examples_have_commitlints_verdicts(last_cases: dict[str, _LastCase]) -> None:
+    """What commitlint --last says on the issue's examples: a guard on the reference itself."""
+    for name in ("quoted-empty", "empty", "newline"):
+        assert last_cases[name][1] == [], name  # nothing to lint, and it exits 0
+    for name in ("quoted-header", "surrounding-spaces", "version-after-blank-lines", "quoted-version"):
+        assert last_cases[name][1] == [Verdict(valid=True, errors=(), warnings=())], name

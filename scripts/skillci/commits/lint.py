@@ -228,8 +228,19 @@ def log_messages(root: Path, *log_args: str) -> list[Message]:
 
 
 def last_message(root: Path) -> list[Message]:
-    """The message of HEAD."""
-    return log_messages(root, "-1", "HEAD") if _has_head(root) else []
+    """The message of HEAD as `commitlint --last` reads it: trimmed, without one pair of surrounding double quotes,
+    and nothing to lint when that leaves it empty."""
+    from skillci.commits.parser import js_trim
+
+    if not _has_head(root):
+        return []
+    messages = []
+    for message in log_messages(root, "-1", "HEAD"):
+        text = js_trim(message.text)
+        if text[:1] == '"' and text[-1:] == '"':
+            text = text[1:-1]
+        messages.append(message._replace(text=text))
+    return _not_empty(messages)
 
 
 def _has_head(root: Path) -> bool:

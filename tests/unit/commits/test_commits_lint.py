@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -84,3 +85,47 @@ def test_two_sources_or_none_are_bad_input(tmp_path: Path) -> None:
         gather(tmp_path, message="feat: x", last=True, stdin=_Terminal())
     with pytest.raises(BadInput, match="nothing to lint"):
         gather(tmp_path, stdin=_Terminal())
+
+
+def _commit(repo: Path, message: str) -> None:
+    identity = {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "t"), ("EMAIL", "t@example.invalid"))
+    }
+    command = ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "--allow-empty-message", "--cleanup=verbatim"]
+    subprocess.run([*command, "-m", message], env={**os.environ, **identity}, check=True)
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("feat: x\n\nbody\n", "feat: x\n\nbody"),
+        (" feat: x \n\n", "feat: x"),
+        ('"feat: x"', "feat: x"),
+        ('"fix: y\n\nbody"\n', "fix: y\n\nbody"),
+        ('" feat: x"', " feat: x"),  # trimmed before the quotes go, not after
+        ("\n\nv1.2.3\n", "v1.2.3"),
+    ],
+)
+def test_the_last_commit_is_read_as_commitlint_last_reads_it(tmp_path: Path, message: str, read: str) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit(tmp_path, message)
+    messages, _ = gather(tmp_path, last=True, stdin=_Terminal())
+    assert [m.text for m in messages] == [read] and messages[0].hash
+
+
+@pytest.mark.parametrize("message", ["", "\n", '""', '"', "  \n\t"])
+def test_an_empty_last_commit_leaves_nothing_to_lint_as_in_commitlint(tmp_path: Path, message: str) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit(tmp_path, message)
+    messages, settings = gather(tmp_path, last=True, stdin=_Terminal())
+    assert messages == [] and not lint_messages(messages, settings, strict=True).failed
+
+
+def test_a_version_as_last_commit_is_ignored(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _commit(tmp_path, '"v1.2.3"\n')
+    messages, settings = gather(tmp_path, last=True, stdin=_Terminal())
+    ((_, outcome),) = lint_messages(messages, settings, strict=True).results
+    assert outcome.ignored and outcome.valid
