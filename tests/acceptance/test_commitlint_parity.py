@@ -20,6 +20,7 @@ import pytest
 from helpers.act import git
 from helpers.cli import run_skillci
 from helpers.commitlint_ref import (
+    CONFIG,
     RULE_FILES,
     SCISSOR,
     Verdict,
@@ -288,3 +289,23 @@ def test_the_last_commit_examples_have_commitlints_verdicts(last_cases: dict[str
         assert last_cases[name][1] == [], name  # nothing to lint, and it exits 0
     for name in ("quoted-header", "surrounding-spaces", "version-after-blank-lines", "quoted-version"):
         assert last_cases[name][1] == [Verdict(valid=True, errors=(), warnings=())], name
+
+
+# ---------------------------------------------------------------- an empty message given (stdin, --message)
+
+
+@pytest.mark.parametrize("text", ["", "\n", " \t\n"], ids=["empty", "newline", "white-space"])
+def test_an_empty_message_on_stdin_is_input_required_as_in_commitlint(tmp_path: Path, text: str) -> None:
+    node, cli = require_commitlint()
+    theirs = subprocess.run(
+        [node, str(cli), "--config", str(CONFIG), "--color=false"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert theirs.returncode == 1 and "[input] is required" in theirs.stdout
+    for args, stdin in ((("--format", "text"), text), (("--message", text), None)):
+        ours = run_skillci("commitlint", "--root", str(tmp_path), *args, stdin=stdin)
+        assert ours.code == 1 and ours.stdout == "", ours.output
+        assert ours.stderr.startswith("skillci: error: input is required: "), ours.output

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from skillci import CONFIG_FILE
 from skillci.checkout import git_output
-from skillci.errors import BadInput
+from skillci.errors import BadInput, CheckFailed
 
 if TYPE_CHECKING:
     from skillci.commits.rules import LintOutcome, RuleSetting
@@ -357,7 +357,7 @@ def gather(
         return messages, settings
     settings = settings_for(root)
     if message is not None:
-        return [Message(text=message)], settings
+        return [_required(message, "--message")], settings
     if edit is not None:
         edited = edit_message(edit if edit.is_absolute() else root / edit, comment_char(root))
         return _not_empty([edited]), settings
@@ -369,4 +369,13 @@ def gather(
         raise BadInput(
             "nothing to lint: give --message, --edit, --from/--to, --last, --pr-title, or a message on stdin"
         )
-    return [Message(text=stdin.read())], settings
+    return [_required(stdin.read(), "stdin")], settings
+
+
+def _required(text: str, source: str) -> Message:
+    """The message given, unless it is empty once trimmed: commitlint's "input is required" (exit 1), not a pass."""
+    from skillci.commits.parser import js_trim
+
+    if not js_trim(text):
+        raise CheckFailed(f"input is required: {source} is empty")
+    return Message(text=text)

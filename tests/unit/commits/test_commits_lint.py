@@ -12,7 +12,7 @@ import pytest
 
 from skillci.commits.lint import Message, comment_char, gather, lint_messages
 from skillci.commits.parser import SCISSORS
-from skillci.errors import BadInput
+from skillci.errors import BadInput, CheckFailed, ExitCode
 
 
 class _Pipe(io.StringIO):
@@ -30,6 +30,15 @@ def test_one_message_from_an_option_or_from_stdin(tmp_path: Path) -> None:
     assert messages == [Message(text="feat: x")] and "type-enum" in settings.rules
     messages, _ = gather(tmp_path, stdin=_Pipe("fix: y\n"))
     assert messages == [Message(text="fix: y\n")]
+
+
+@pytest.mark.parametrize("text", ["", "\n", " \t\r\n\u00a0"])
+def test_an_empty_message_given_is_input_required_as_in_commitlint(tmp_path: Path, text: str) -> None:
+    with pytest.raises(CheckFailed, match=r"^input is required: stdin is empty$") as raised:
+        gather(tmp_path, stdin=_Pipe(text))
+    assert raised.value.exit_code == ExitCode.CHECK_FAILED
+    with pytest.raises(CheckFailed, match=r"^input is required: --message is empty$"):
+        gather(tmp_path, message=text, stdin=_Terminal())
 
 
 def test_the_commit_msg_file_is_read_whole_and_shown_without_git_comment_lines(tmp_path: Path) -> None:
