@@ -37,6 +37,12 @@ class SkillciError(Exception):
         return f"{where}{self.message}"
 
 
+class CheckFailed(SkillciError):
+    """The check fails before it can run: commitlint's "input is required" for an empty message (exit 1)."""
+
+    exit_code = ExitCode.CHECK_FAILED
+
+
 class BadInput(SkillciError):
     """Invalid invocation, configuration or input file (exit 2)."""
 

@@ -96,39 +96,59 @@ def read_messages(repo: Path, base: str) -> list[tuple[str, str]]:
 
 def run_commitlint(repo: Path, base: str, rules_file: Path | None = None) -> list[Verdict]:
     """@commitlint/cli's verdicts on base..HEAD, newest first, empty messages left out as it does."""
+    return commitlint_verdicts(
+        REPO_ROOT,
+        "--cwd",
+        str(repo),
+        "--from",
+        base,
+        "--to",
+        "HEAD",
+        rules_file=rules_file,
+        out=repo.parent / f"{repo.name}.commitlint.json",
+    )
+
+
+def commitlint_verdicts(cwd: Path, *args: str, out: Path, rules_file: Path | None = None) -> list[Verdict]:
+    """@commitlint/cli's verdicts, run in cwd with args (a source: --edit FILE, --last, a range); out is a scratch
+    file for its results. Run in the repository for --edit: commitlint asks git there for core.commentChar."""
+    return start_commitlint(cwd, *args, out=out, rules_file=rules_file).verdicts()
+
+
+@dataclass
+class PendingCommitlint:
+    """One @commitlint/cli run under way; several run at once, each takes a second to start."""
+
+    process: subprocess.Popen[str]
+    out: Path
+
+    def verdicts(self) -> list[Verdict]:
+        """Its verdicts, once it has finished."""
+        stdout, stderr = self.process.communicate(timeout=120)
+        assert self.out.is_file(), f"commitlint wrote no results (exit {self.process.returncode}):\n{stdout}\n{stderr}"
+        data: list[dict[str, Any]] = json.loads(self.out.read_text(encoding="utf-8"))
+        return [
+            Verdict(
+                valid=bool(item["valid"]),
+                errors=tuple((p["name"], p["message"]) for p in item["errors"]),
+                warnings=tuple((p["name"], p["message"]) for p in item["warnings"]),
+            )
+            for item in data
+        ]
+
+
+def start_commitlint(cwd: Path, *args: str, out: Path, rules_file: Path | None = None) -> PendingCommitlint:
+    """Start @commitlint/cli as `commitlint_verdicts` runs it; `.verdicts()` waits for it."""
     node, cli = require_commitlint()
     config = CONFIG if rules_file is None else RULES_CONFIG
-    out = repo.parent / f"{repo.name}.commitlint.json"
     out.unlink(missing_ok=True)
     env = {**os.environ, "COMMITLINT_RULES": str(rules_file or ""), "COMMITLINT_JSON_OUT": str(out)}
-    result = subprocess.run(
-        [
-            node,
-            str(cli),
-            "--config",
-            str(config),
-            "--format",
-            str(FORMATTER),
-            "--cwd",
-            str(repo),
-            "--from",
-            base,
-            "--to",
-            "HEAD",
-        ],
-        cwd=REPO_ROOT,
+    process = subprocess.Popen(
+        [node, str(cli), "--config", str(config), "--format", str(FORMATTER), *args],
+        cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
-    assert out.is_file(), f"commitlint wrote no results (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
-    data: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
-    return [
-        Verdict(
-            valid=bool(item["valid"]),
-            errors=tuple((p["name"], p["message"]) for p in item["errors"]),
-            warnings=tuple((p["name"], p["message"]) for p in item["warnings"]),
-        )
-        for item in data
-    ]
+    return PendingCommitlint(process, out)

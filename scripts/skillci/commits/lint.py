@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from skillci import CONFIG_FILE
 from skillci.checkout import git_output
-from skillci.errors import BadInput
+from skillci.errors import BadInput, CheckFailed
 
 if TYPE_CHECKING:
     from skillci.commits.rules import LintOutcome, RuleSetting
@@ -32,11 +32,21 @@ _LOG_FORMAT = "--format=%H%n%an <%ae>%n%B%n"
 
 
 class Message(NamedTuple):
-    """One message to lint, and where it came from."""
+    """One message to lint, where it came from, and git's comment character when it is the commit-msg hook's file."""
 
     text: str
     hash: str | None = None
     author: str | None = None
+    comment_char: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The message as the reporters show it: without git's comment lines and the scissors line on."""
+        if not self.comment_char:
+            return self.text
+        from skillci.commits.parser import uncommented
+
+        return "\n".join(uncommented(self.text.split("\n"), self.comment_char)).rstrip("\n") + "\n"
 
 
 class Settings(NamedTuple):
@@ -218,8 +228,19 @@ def log_messages(root: Path, *log_args: str) -> list[Message]:
 
 
 def last_message(root: Path) -> list[Message]:
-    """The message of HEAD."""
-    return log_messages(root, "-1", "HEAD") if _has_head(root) else []
+    """The message of HEAD as `commitlint --last` reads it: trimmed, without one pair of surrounding double quotes,
+    and nothing to lint when that leaves it empty."""
+    from skillci.commits.parser import js_trim
+
+    if not _has_head(root):
+        return []
+    messages = []
+    for message in log_messages(root, "-1", "HEAD"):
+        text = js_trim(message.text)
+        if text[:1] == '"' and text[-1:] == '"':
+            text = text[1:-1]
+        messages.append(message._replace(text=text))
+    return _not_empty(messages)
 
 
 def _has_head(root: Path) -> bool:
@@ -230,18 +251,30 @@ def _has_head(root: Path) -> bool:
     return True
 
 
-def edit_message(path: Path) -> Message:
-    """The message git is about to commit (the commit-msg hook's file), without git's comment lines."""
+def edit_message(path: Path, comment_char: str = "#") -> Message:
+    """The message git is about to commit (the commit-msg hook's file) as commitlint reads it: the whole file and a
+    newline; the parser leaves out the lines that start with git's comment character and the scissors line on."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as file:
+            text = file.read()
     except FileNotFoundError:
         raise BadInput(
             "no commit message to lint here (run from the commit-msg hook, or give --edit FILE)", file=str(path)
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read the commit message: {exc}", file=str(path)) from None
-    kept = [line for line in text.split("\n") if not line.startswith("#")]
-    return Message(text="\n".join(kept).rstrip("\n") + "\n")
+    return Message(text=f"{text}\n", comment_char=comment_char)
+
+
+def comment_char(root: Path) -> str:
+    """git's comment character in the checkout under root (`core.commentChar`, else `#`), as commitlint reads it."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "config", "core.commentChar"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "#"
+    return (result.stdout.strip() if result.returncode == 0 else "") or "#"
 
 
 def pr_title_message(event_path: str | None) -> Message:
@@ -270,8 +303,15 @@ def lint_messages(messages: Sequence[Message], settings: Settings, *, strict: bo
         if ignored and message.author and _author_ignored(message.author, ignored):
             run.skipped_authors += 1
             continue
-        run.results.append((message, lint(message.text)))
+        run.results.append((message, lint(message.text, message.comment_char)))
     return run
+
+
+def _not_empty(messages: list[Message]) -> list[Message]:
+    """The messages that hold more than white space: commitlint lints no others."""
+    from skillci.commits.parser import js_trim
+
+    return [message for message in messages if js_trim(message.text)]
 
 
 def _author_ignored(author: str, ignored: set[str]) -> bool:
@@ -317,9 +357,10 @@ def gather(
         return messages, settings
     settings = settings_for(root)
     if message is not None:
-        return [Message(text=message)], settings
+        return [_required(message, "--message")], settings
     if edit is not None:
-        return [edit_message(edit if edit.is_absolute() else root / edit)], settings
+        edited = edit_message(edit if edit.is_absolute() else root / edit, comment_char(root))
+        return _not_empty([edited]), settings
     if last:
         return last_message(root), settings
     if pr_title:
@@ -328,4 +369,13 @@ def gather(
         raise BadInput(
             "nothing to lint: give --message, --edit, --from/--to, --last, --pr-title, or a message on stdin"
         )
-    return [Message(text=stdin.read())], settings
+    return [_required(stdin.read(), "stdin")], settings
+
+
+def _required(text: str, source: str) -> Message:
+    """The message given, unless it is empty once trimmed: commitlint's "input is required" (exit 1), not a pass."""
+    from skillci.commits.parser import js_trim
+
+    if not js_trim(text):
+        raise CheckFailed(f"input is required: {source} is empty")
+    return Message(text=text)

@@ -45,6 +45,8 @@ _REFERENCE_PARTS = re.compile(
 _URL = re.compile(r"\b(?:https?)://(?:www\.)?([-a-zA-Z0-9@:%_+.~#?&/=])+\b", _FLAGS)
 _GPG = re.compile(rf"^[{JS_S}]*gpg:", _FLAGS)
 _LINE_SPLIT = re.compile(r"\r?\n")
+#: The line `git commit -v` writes (after the comment character and a space) above the diff: the message ends there.
+SCISSORS = "------------------------ >8 ------------------------"
 
 
 def js_trim(text: str) -> str:
@@ -72,6 +74,14 @@ def js_len(text: str) -> int:
 def split_lines(text: str) -> list[str]:
     """`text.split(/\\r?\\n/)`."""
     return _LINE_SPLIT.split(text) if "\r" in text else text.split("\n")
+
+
+def uncommented(lines: list[str], comment_char: str) -> list[str]:
+    """The lines before git's scissors line, without comment lines (conventional-commits-parser's `commentChar`)."""
+    scissors = f"{comment_char} {SCISSORS}"
+    if scissors in lines:
+        lines = lines[: lines.index(scissors)]
+    return [line for line in lines if not line.startswith(comment_char)]
 
 
 def trim_newlines(text: str) -> str:
@@ -209,11 +219,14 @@ def _parse_body_and_footer(state: _State, is_body: bool) -> bool:
     return still_body
 
 
-def parse_commit(message: str) -> ParsedCommit:
-    """Parse a commit message as `@commitlint/parse` with config-conventional does."""
+def parse_commit(message: str, comment_char: str | None = None) -> ParsedCommit:
+    """Parse a commit message as `@commitlint/parse` with config-conventional does; with a comment character (as
+    for the commit-msg hook's file), comment lines and everything from git's scissors line on are not parsed."""
     if not js_trim(message):
         return ParsedCommit(message, None, None, None, None, None, None, (), (), False, False, None)
     lines = split_lines(trim_newlines(message))
+    if comment_char:
+        lines = uncommented(lines, comment_char)
     if "gpg:" in message:
         lines = [line for line in lines if not _GPG.match(line)]
     header = lines[0] if lines else None

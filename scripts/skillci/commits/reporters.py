@@ -64,7 +64,7 @@ class TextCommitlintReporter(CommitlintReporter):
         problems = [*outcome.errors, *outcome.warnings]
         if not problems and self.verbosity <= 0:
             return
-        shown = message.text.rstrip("\n") if outcome.errors else header(message.text)
+        shown = message.shown.rstrip("\n") if outcome.errors else header(message.shown)
         out = self.stream
         out.write(f"⧗   input: {shown}\n")
         for problem in outcome.errors:
@@ -86,7 +86,7 @@ class JsonCommitlintReporter(CommitlintReporter):
     def report(self, run: LintRun) -> None:
         # One result per line, written by json's C string encoder: a dict and an encode() per result cost 3× more.
         lines = ",\n    ".join(
-            f'{{"hash": {_json_text(message.hash)}, "header": {quote(header(message.text))}, '
+            f'{{"hash": {_json_text(message.hash)}, "header": {quote(header(message.shown))}, '
             f'"valid": {"true" if outcome.valid else "false"}, "errors": {_json_rules(outcome.errors)}, '
             f'"warnings": {_json_rules(outcome.warnings)}}}'
             for message, outcome in run.results
@@ -118,12 +118,12 @@ class GithubCommitlintReporter(TextCommitlintReporter):
                 for problem in problems:
                     title = f"commitlint [{problem.rule}]"
                     self.stream.write(
-                        github.message(level, f"{where}{header(message.text)}: {problem.message}", title=title) + "\n"
+                        github.message(level, f"{where}{header(message.shown)}: {problem.message}", title=title) + "\n"
                     )
                     icon = "❌" if level == "error" else "⚠️"
                     commit = f"`{message.hash[:12]}`" if message.hash else "—"
                     rows.append(
-                        f"| {icon} | {commit} | {github.cell(header(message.text))} | `{problem.rule}` | {github.cell(problem.message)} |"
+                        f"| {icon} | {commit} | {github.cell(header(message.shown))} | `{problem.rule}` | {github.cell(problem.message)} |"
                     )
         lines = [f"## skillci commitlint: {'failed' if run.failed else 'ok'}", "", verdict_line(run), ""]
         if rows:

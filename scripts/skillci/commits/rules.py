@@ -12,7 +12,7 @@ import re
 import subprocess
 import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from skillci.commits.parser import (
     BREAKING_HEADER_PATTERN,
@@ -834,15 +834,24 @@ _DEFAULT_WHEN = {"references-empty": "never", "scope-empty": "never"}
 # ---------------------------------------------------------------- lint
 
 
-def lint(message: str, rules: Mapping[str, RuleSetting] | None = None) -> LintOutcome:
-    """Lint one commit message as `@commitlint/lint` does; None means DEFAULT_RULES."""
-    return linter(rules)(message)
+def lint(
+    message: str, rules: Mapping[str, RuleSetting] | None = None, *, comment_char: str | None = None
+) -> LintOutcome:
+    """Lint one commit message as `@commitlint/lint` does; None means DEFAULT_RULES. With git's comment character
+    (`commitlint --edit`), the parser drops comment lines and the scissors line on; the raw-text rules see them."""
+    return linter(rules)(message, comment_char)
 
 
 _Active = tuple[tuple[str, Rule, int, str, Any], ...]
 
 
-def linter(rules: Mapping[str, RuleSetting] | None = None) -> Callable[[str], LintOutcome]:
+class Linter(Protocol):
+    """Lints one message (and git's comment character, for the commit-msg hook's file)."""
+
+    def __call__(self, message: str, comment_char: str | None = None) -> LintOutcome: ...
+
+
+def linter(rules: Mapping[str, RuleSetting] | None = None) -> Linter:
     """`lint` with the rules set up once, for many messages; None means DEFAULT_RULES."""
     settings = DEFAULT_RULES if rules is None else rules
     active = tuple(
@@ -861,10 +870,10 @@ def linter(rules: Mapping[str, RuleSetting] | None = None) -> Callable[[str], Li
     return functools.partial(_lint, active=active)
 
 
-def _lint(message: str, *, active: _Active) -> LintOutcome:
+def _lint(message: str, comment_char: str | None = None, *, active: _Active) -> LintOutcome:
     if is_ignored(message):
         return LintOutcome(message, True, True, (), ())
-    parsed = parse_commit(message)
+    parsed = parse_commit(message, comment_char)
     if parsed.header is None and parsed.body is None and parsed.footer is None:
         return LintOutcome(message, True, False, (), ())
     errors: list[Problem] = []

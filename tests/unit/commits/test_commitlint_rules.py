@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from skillci.commits.parser import Note, js_len, parse_commit
+from skillci.commits.parser import SCISSORS, Note, js_len, parse_commit
 from skillci.commits.rules import (
     DEFAULT_RULES,
     RULE_NAMES,
@@ -49,6 +49,32 @@ def test_parser_notes_and_edge_cases() -> None:
     assert parse_commit("feat:  x").subject == " x"
     assert parse_commit("feat: x\ry").type is None  # a lone CR is not matched by JS `.`
     assert parse_commit('Revert "feat: x"\n\nThis reverts commit abc123.').revert
+
+
+def test_with_a_comment_char_the_parser_drops_comments_and_stops_at_the_scissors() -> None:
+    verbose = f"feat: x\n\nwhy\n# Please enter the message\n# {SCISSORS}\ndiff --git a/f b/f\n+{'y' * 120}\n\n"
+    parsed = parse_commit(verbose, "#")
+    assert (parsed.header, parsed.body, parsed.footer) == ("feat: x", "why", None)
+    assert parsed.raw == verbose  # the raw-text rules still see every line
+    assert parse_commit(verbose).body is not None and "diff --git" in (parse_commit(verbose).body or "")
+    assert parse_commit(f"feat: x\n\n# kept\n; {SCISSORS}\nno\n", ";").body == "# kept"
+    assert parse_commit(f"feat: x\n\n{SCISSORS}\nkept\n", "#").body == f"{SCISSORS}\nkept"  # no comment char
+    assert parse_commit("# c\n\nfeat: x\n", "#").header is None  # the blank line left on top is the header
+    only_comments = parse_commit("# a\n# b\n", "#")
+    assert (only_comments.header, only_comments.body, only_comments.footer) == (None, None, None)
+
+
+def test_comment_lines_are_parsed_out_but_raw_text_rules_see_them() -> None:
+    """What commitlint --edit says (see the parity test): the parser drops them, body-leading-blank does not."""
+    assert sorted(p.rule for p in lint("# c\n\nfeat: x\n\n", comment_char="#").errors) == [
+        "header-max-length",
+        "subject-empty",
+        "type-empty",
+    ]
+    outcome = lint("feat: x\n# c\n\nbody\n\n", comment_char="#")
+    assert outcome.valid and [p.rule for p in outcome.warnings] == ["body-leading-blank"]
+    assert lint(f"feat: x\n\n# {SCISSORS}\n+{'y' * 120}\n\n", comment_char="#").errors == ()
+    assert _errors(f"feat: x\n\n# {SCISSORS}\n+{'y' * 120}\n\n") == ["body-max-line-length"]  # not --edit
 
 
 def test_js_length_counts_utf16_units() -> None:
