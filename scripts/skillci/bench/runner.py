@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -31,6 +32,10 @@ _STDERR_TAIL = 2000
 _CHUNK = 65536
 #: How long the pipes are still read after the child's process group was killed.
 _DRAIN_S = 5.0
+
+#: How deep the arrays and objects of one event may nest (a deeper line is bad output, not a stack overflow).
+MAX_DEPTH = 100
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: skillci's own store credentials: the code under benchmark (a pull request's) never sees them.
 WITHHELD_ENV = frozenset({"SKILLCI_STORE", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"})
@@ -120,10 +125,7 @@ class _Collector:
         text = line.strip()
         if not text:
             return
-        try:
-            event = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            raise _Failure(BAD_OUTPUT, f"stdout line {number} is not JSON: {_clip(text)}") from None
+        event = _decode(text, number)
         if not isinstance(event, dict) or not isinstance(event.get("event"), str):
             raise _Failure(BAD_OUTPUT, f'stdout line {number} is not an event object with an "event" name')
         if self.result is not None:
@@ -140,6 +142,42 @@ class _Collector:
         if self.states and self.order[state] < self.order[self.states[-1]]:
             raise _Failure(STATE_ORDER, f"stdout line {number}: state {state} after {self.states[-1]}")
         self.states.append(state)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode(text: bytes, number: int) -> Any:
+    """One stdout line as JSON: strict UTF-8, no NaN or Infinity, at most MAX_DEPTH deep, no lone surrogates."""
+    try:
+        event = json.loads(text.decode("utf-8"), parse_constant=_not_json)
+    except RecursionError:
+        raise _Failure(BAD_OUTPUT, f"stdout line {number} nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # UnicodeDecodeError included
+        raise _Failure(BAD_OUTPUT, f"stdout line {number} is not JSON: {_clip(text)}") from None
+    deep = text.count(b"[") + text.count(b"{") > MAX_DEPTH
+    if deep or b"\\u" in text:
+        problem = _unstorable(event)
+        if problem:
+            raise _Failure(BAD_OUTPUT, f"stdout line {number} {problem}")
+    return event
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a decoded line cannot be kept (too deep, a lone surrogate escape), or None; iterative."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return "holds a lone surrogate escape (not Unicode text)"
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"nests deeper than {MAX_DEPTH} levels"
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _clip(data: bytes | str, limit: int = 80) -> str:

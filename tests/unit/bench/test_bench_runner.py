@@ -92,6 +92,33 @@ def test_misbehaviour_is_a_failed_run_with_a_failure_code(tmp_path: Path, body: 
     assert run.error_message is not None and message in run.error_message
 
 
+def _writes(line: bytes) -> str:
+    return f"sys.stdout.buffer.write({line!r} + b'\\n'); sys.stdout.flush()\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param(b"[" * 100_000, "nests deeper than 100 levels", id="100000-brackets"),
+        pytest.param(b'{"event": "log", "detail": ' + b"[" * 150 + b"]" * 150 + b"}", "nests deeper", id="150-deep"),
+        pytest.param(b'{"event": "log", "message": "\\ud800"}', "lone surrogate", id="lone-surrogate"),
+        pytest.param(b'{"event": "log", "detail": {"\\udfff": 1}}', "lone surrogate", id="lone-surrogate-key"),
+        pytest.param(b'{"event": "log", "detail": NaN}', "is not JSON", id="nan"),
+        pytest.param(b'{"event": "result", "output": [-Infinity]}', "is not JSON", id="infinity"),
+        pytest.param(b'{"event": "log", "message": "\xed\xa0\x80"}', "is not JSON", id="encoded-surrogate"),
+    ],
+)
+def test_output_no_store_could_keep_is_bad_output_of_that_run(tmp_path: Path, line: bytes, message: str) -> None:
+    run = _run(tmp_path, _writes(line) + "emit(event='result', output=1)")
+    assert (run.status, run.failure_code) == ("failed", "AGENT.BAD_OUTPUT")
+    assert run.error_message is not None and message in run.error_message
+
+
+def test_a_surrogate_pair_and_a_nul_escape_are_fine_text(tmp_path: Path) -> None:
+    run = _run(tmp_path, _writes(b'{"event": "result", "output": "\\ud83d\\ude00 \\u0000"}'))
+    assert run.status == "succeeded" and run.output == "\U0001f600 \x00"
+
+
 def test_a_slow_agent_times_out(tmp_path: Path) -> None:
     started = time.monotonic()
     run = _run(tmp_path, "emit(event='state', state='PLAN'); time.sleep(60)", timeout_s=1)
