@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from skillci.bench.containment import Agents
 from skillci.store.runs import RUN_NUMBERS
 
 #: Failure codes the runner assigns (they are in the example registry, each with a runbook).
@@ -46,6 +47,9 @@ RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
 RESULT_COUNTS = frozenset({"changed_lines", "ci_attempts", "tokens_in", "tokens_out"})
 
 Status = Literal["succeeded", "failed", "timed_out"]
+
+#: The agents of runs outside a bench's containment (no subreaper): one registry, so that runs tell theirs apart.
+_UNCONTAINED = Agents()
 
 
 @dataclass(frozen=True)
@@ -311,8 +315,13 @@ def run_case(
     env: Mapping[str, str] | None = None,
     max_output_bytes: int = MAX_OUTPUT_BYTES,
     kill_grace_s: float = KILL_GRACE_S,
+    agents: Agents | None = None,
 ) -> CaseRun:
-    """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults."""
+    """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults.
+
+    `agents` is the bench's containment (its subreaper); without one, the run's leftovers are searched system-wide.
+    """
+    agents = agents or _UNCONTAINED
     environment = {name: value for name, value in os.environ.items() if name not in WITHHELD_ENV}
     environment.update(env or {})
     environment.update({"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id})
@@ -322,14 +331,16 @@ def run_case(
         return CaseRun(run_id, skill_id, case_id, status, round(time.monotonic() - started, 3), **fields)
 
     try:
-        process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env=environment,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a timeout kills everything it started
+        process = agents.start(
+            lambda: subprocess.Popen(
+                list(command),
+                cwd=cwd,
+                env=environment,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own session and process group, so a timeout kills everything it started
+            )
         )
     except OSError as exc:
         return finished("failed", failure_code=CRASH, error_message=f"cannot start {command[0]}: {exc.strerror}")
@@ -342,10 +353,12 @@ def run_case(
             _kill_group(process, kill_grace_s)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)  # anything the child left running in its group
+        agents.sweep(process, run_id)  # and anything that left the group (setsid, a double fork)
         pipes.serve(time.monotonic() + _DRAIN_S)  # what it wrote before it exited
     finally:
         pipes.close()
     process.wait()
+    agents.forget(process)
     tail = bytes(pipes.stderr_tail[-_STDERR_TAIL:]).decode("utf-8", "replace")
     common: dict[str, Any] = {
         "states": collector.states,

@@ -13,6 +13,7 @@ from typing import Any
 
 from skillci import ledger
 from skillci.bench.cache import RepositoryFiles, ResultCache, cache_key
+from skillci.bench.containment import Agents
 from skillci.bench.engine import BenchRun, JudgedRun, SkillResult, SkillTarget, execute, plan_jobs, score_target
 from skillci.bench.progress import Progress
 from skillci.bench.recording import Recorder, idempotency_key
@@ -125,13 +126,17 @@ def run_bench(
         to_run = [target for target in targets if target.skill_id not in cached]
         progress.start(to_run, list(cached.values()))
         bench_id = str(uuid.uuid4())
-        runs = execute(
-            plan_jobs(to_run),
-            workers=settings.jobs,
-            root=config.root,
-            on_run=progress.run_done,
-            run_ids=lambda job: run_id_for(idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)),
-        )
+        with Agents().contained() as agents:  # every process an agent leaves is killed
+            runs = execute(
+                plan_jobs(to_run),
+                workers=settings.jobs,
+                root=config.root,
+                on_run=progress.run_done,
+                run_ids=lambda job: run_id_for(
+                    idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)
+                ),
+                agents=agents,
+            )
         progress.finish()
         by_skill: dict[str, list[JudgedRun]] = {}
         for judged in runs:

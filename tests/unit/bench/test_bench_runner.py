@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 
 from skillci.bench import runner
+from skillci.bench.containment import Agents
 from skillci.bench.runner import run_case
 
 STATES = ["PLAN", "PATCH", "VERIFY", "PR", "MONITOR"]
@@ -28,6 +32,7 @@ def exit_signal(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 
 def _agent(tmp_path: Path, body: str) -> list[str]:
+    tmp_path.mkdir(exist_ok=True)
     script = tmp_path / "agent.py"
     prelude = (
         "import json, os, signal, subprocess, sys, time\ndef emit(**event): print(json.dumps(event), flush=True)\n"
@@ -37,8 +42,9 @@ def _agent(tmp_path: Path, body: str) -> list[str]:
 
 
 def _run(tmp_path: Path, body: str, **options: Any):  # type: ignore[no-untyped-def]
-    settings: dict[str, Any] = {"timeout_s": 10, "states": STATES, "case_input": {"n": 3}, **options}
-    return run_case(_agent(tmp_path, body), skill_id="fix-lint", case_id="c1", run_id="r1", cwd=tmp_path, **settings)
+    ids = {"skill_id": "fix-lint", "case_id": "c1", "run_id": "r1"}
+    settings: dict[str, Any] = {"timeout_s": 10, "states": STATES, "case_input": {"n": 3}, **ids, **options}
+    return run_case(_agent(tmp_path, body), cwd=tmp_path, **settings)
 
 
 def test_a_well_behaved_agent_succeeds_with_its_states_result_and_environment(tmp_path: Path) -> None:
@@ -228,3 +234,64 @@ def test_the_store_credentials_are_withheld_from_the_code_under_benchmark(
         "SUPABASE_SERVICE_ROLE_KEY": None,
         "AGENT_API_KEY": "the agent's own key",
     }
+
+
+ESCAPES = """
+quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+sleep = [sys.executable, "-c", "import time; time.sleep(120)"]
+setsid_child = subprocess.Popen(sleep, start_new_session=True, **quiet)
+read_end, write_end = os.pipe()
+if os.fork() == 0:  # a daemon: double fork, new session, its own stdio
+    os.setsid()
+    if os.fork() == 0:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.write(write_end, str(os.getpid()).encode())
+        time.sleep(120)
+    os._exit(0)
+daemon = int(os.read(read_end, 32))
+bare = subprocess.Popen(sleep, start_new_session=True, env={}, **quiet)
+emit(event="log", pids=[setsid_child.pid, daemon], bare=bare.pid)
+emit(event="result", output="ok")
+"""
+
+
+def _gone(pids: list[int], within_s: float = 3.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(_alive(pid) for pid in pids)
+
+
+def test_children_that_left_the_process_group_are_killed_when_the_run_ends(tmp_path: Path) -> None:
+    with Agents().contained() as agents:
+        run = _run(tmp_path, ESCAPES, agents=agents)
+        assert run.status == "succeeded", run.error_message
+        assert _gone(run.events[0]["pids"])  # setsid and double fork: found by the run id, killed at the run's end
+        bare = run.events[0]["bare"]  # no environment, no run id: an orphan of the bench, killed when it ends
+    assert _gone([bare])
+
+
+def test_without_the_bench_the_run_still_kills_what_carries_its_run_id(tmp_path: Path) -> None:
+    run = _run(tmp_path, ESCAPES)
+    try:
+        assert run.status == "succeeded" and _gone(run.events[0]["pids"])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(run.events[0]["bare"], signal.SIGKILL)
+
+
+def test_a_finished_run_kills_only_its_own_leftovers_not_a_concurrent_run(tmp_path: Path) -> None:
+    slow = "time.sleep(1.5); emit(event='result', output='slow')"
+    results: list[runner.CaseRun] = []
+    with Agents().contained() as agents:
+        thread = threading.Thread(
+            target=lambda: results.append(_run(tmp_path / "slow", slow, run_id="r2", agents=agents))
+        )
+        thread.start()
+        time.sleep(0.3)
+        fast = _run(tmp_path, ESCAPES, agents=agents)
+        thread.join()
+    assert fast.status == "succeeded" and _gone(fast.events[0]["pids"])
+    assert [(run.status, run.output) for run in results] == [("succeeded", "slow")]
