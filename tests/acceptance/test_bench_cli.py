@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,7 @@ import pytest
 from helpers import REPO_ROOT
 from helpers.act import commit_all, git
 from helpers.cli import Completed, run_skillci
+from helpers.processes import alive
 from helpers.registry import copy_example, line_of, replace_in
 from skillci.registry.load import load_registry
 from skillci.sync.plan import desired_state
@@ -337,3 +343,56 @@ def test_the_documented_wrapper_and_cases_work_as_copied(repo: Path) -> None:
     [result] = document["results"]
     assert (result["cases_passed"], result["cases_total"]) == (2, 2)
     assert result["metrics"]["ci_attempts"] == 1.0 and result["composite_score"] is not None
+
+
+SLEEPING_AGENT = """
+import os, subprocess, sys, time
+pids = os.environ["AGENT_PIDS"]
+escaped = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+for pid in (os.getpid(), escaped.pid):
+    open(os.path.join(pids, str(pid)), "w").close()
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "jobs", "code"),
+    [
+        (signal.SIGTERM, "2", 143),
+        (signal.SIGTERM, "1", 143),
+        (signal.SIGHUP, "1", 129),
+        (signal.SIGINT, "1", 130),
+        (signal.SIGINT, "2", 130),
+    ],
+)
+def test_a_signal_kills_every_agent_records_nothing_and_exits_128_plus_it(
+    repo: Path, tmp_path: Path, signum: signal.Signals, jobs: str, code: int
+) -> None:
+    assert run_skillci("sync", "--migrate", "--root", str(repo)).code == 0
+    (repo / "examples" / "agents" / "example_agent.py").write_text(SLEEPING_AGENT)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    environment = {**os.environ, "AGENT_PIDS": str(pids)}
+    args = ["bench", "--root", str(repo), "--skill", "bump-dependency", "--no-cache", "--jobs", jobs]
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "skillci", *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(pids.iterdir())) < 2 * int(jobs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        bench.send_signal(signum)
+        stdout, stderr = bench.communicate(timeout=20)
+    finally:
+        bench.kill()
+    assert time.monotonic() - started < 10
+    assert bench.returncode == code, stderr
+    assert stderr.decode().splitlines()[-1:] == [
+        f"skillci: error: interrupted by {signum.name}: agents stopped, nothing recorded"
+    ]
+    assert "FAIL" not in stdout.decode() + stderr.decode()
+    agents = [int(path.name) for path in pids.iterdir()]
+    assert len(agents) >= 2 * int(jobs)
+    assert not [pid for pid in agents if alive(pid)]
+    assert _rows(repo, "select count(*) from runs") == [(0,)]

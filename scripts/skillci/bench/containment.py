@@ -18,9 +18,15 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from skillci.errors import Interrupted
 
 #: prctl(2) option: orphaned descendants are reparented to this process, not to init.
 PR_SET_CHILD_SUBREAPER = 36
+#: The signals that stop a bench (a cancelled CI job sends SIGTERM, a closed terminal SIGHUP, Ctrl-C SIGINT).
+STOP_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -106,10 +112,19 @@ class Agents:
         self._known: set[int] = set()
         self._subreaper = False
         self._me = os.getpid()
+        #: The signal that stopped the bench, once one did: no agent starts after it.
+        self.stopped_by: int | None = None
+
+    def interrupted(self) -> Interrupted:
+        """The error of a bench a signal stopped."""
+        name = signal.Signals(self.stopped_by or signal.SIGINT).name
+        return Interrupted(self.stopped_by or signal.SIGINT, f"interrupted by {name}: agents stopped, nothing recorded")
 
     def start(self, spawn: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-        """Start one agent (spawn() makes the Popen) and register it until forget()."""
+        """Start one agent (spawn() makes the Popen) and register it until forget(); none once a signal came."""
         with self._lock:
+            if self.stopped_by is not None:
+                raise self.interrupted()
             process = spawn()
             self._running[process.pid] = process
             return process
@@ -170,17 +185,41 @@ class Agents:
             adopted = {pid for pid, entry in table.items() if entry.ppid == self._me and self._unexpected(pid, live)}
             self._reap((doomed & adopted) | {pid for pid in adopted if table[pid].state == "Z"})
 
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        """Stop the bench: no agent starts any more, every running one is killed now, and the bench unwinds."""
+        if self.stopped_by is not None:
+            return  # already stopping
+        self.stopped_by = signum
+        for process in list(self._running.values()):  # no lock: this thread may hold it
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        raise self.interrupted()
+
+    def _handle_signals(self) -> dict[int, Any]:
+        """Install the stop handler for STOP_SIGNALS (only the main thread can); the handlers it replaced."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        return {signum: signal.signal(signum, self._on_signal) for signum in STOP_SIGNALS}
+
     @contextlib.contextmanager
     def contained(self) -> Iterator[Agents]:
-        """Be the agents' subreaper for the bench; when it ends, however it ends, kill whatever is left."""
+        """Be the agents' subreaper and stop the bench on a signal; when it ends, however it ends, kill whatever is
+        left. An error raised while a signal stops the bench becomes that Interrupted error."""
         self._known = {pid for pid, entry in processes().items() if entry.ppid == self._me}
         self._subreaper = _prctl(PR_SET_CHILD_SUBREAPER, 1)
+        previous = self._handle_signals()
         try:
             yield self
+        except Exception as exc:
+            if self.stopped_by is None or isinstance(exc, Interrupted):
+                raise
+            raise self.interrupted() from exc
         finally:
             try:
                 self.kill_all()
             finally:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
                 if self._subreaper:
                     _prctl(PR_SET_CHILD_SUBREAPER, 0)
                     self._subreaper = False

@@ -240,7 +240,7 @@ def execute(
             duration_s=run.duration_s,
         )
         judged = JudgedRun(job, run, tuple(assertions), datetime.now(UTC))
-        if on_run is not None:
+        if on_run is not None and (agents is None or agents.stopped_by is None):  # a stopped bench reports nothing
             with lock:
                 on_run(judged)
         return judged

@@ -112,57 +112,73 @@ def run_bench(
         targets = [target for target in targets if target.skill_id in mine]
     benchmark = normalize(result.data["benchmark"])
     bench_run = BenchRun(selected=[target.skill_id for target in targets])
-    recorder = None
-    if settings.record:
-        recorder = Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
-    try:
-        cache = ResultCache(settings.cache_dir or config.root / DEFAULT_CACHE_DIR) if settings.use_cache else None
-        cached: dict[str, SkillResult] = {}
-        for target in targets:
-            entry = cache.get(target.cache_key, target.skill_id) if cache else None
-            if entry is not None:
-                with contextlib.suppress(KeyError, TypeError, ValueError):  # another shape: a miss
-                    cached[target.skill_id] = SkillResult.from_cache(target, entry)
-        to_run = [target for target in targets if target.skill_id not in cached]
-        progress.start(to_run, list(cached.values()))
-        bench_id = str(uuid.uuid4())
-        with Agents().contained() as agents:  # every process an agent leaves is killed
-            runs = execute(
-                plan_jobs(to_run),
-                workers=settings.jobs,
-                root=config.root,
-                on_run=progress.run_done,
-                run_ids=lambda job: run_id_for(
-                    idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)
-                ),
-                agents=agents,
-            )
-        progress.finish()
-        by_skill: dict[str, list[JudgedRun]] = {}
-        for judged in runs:
-            by_skill.setdefault(judged.job.target.skill_id, []).append(judged)
-        for target in targets:
-            found = cached.get(target.skill_id)
-            if found is None:
-                found = score_target(target, by_skill.get(target.skill_id, []), benchmark)
-                if cache is not None and not _environment_failure(by_skill.get(target.skill_id, [])):
-                    _cache_put(cache, found, bench_run)
-            baseline = recorder.baseline(target.skill_id) if recorder else None
-            reasons = tuple(selection.reasons.get(target.skill_id, ()))
-            bench_run.results.append(replace(found, baseline_score=baseline, reasons=reasons))
-        bench_run.runs = runs
-        note_counts(bench_run)
-        if recorder is None:
-            return bench_run, None
-        bench_run.notes.extend(recorder.notes)
+    # A signal stops the bench anywhere in here: every agent is killed and nothing is recorded (Interrupted).
+    with Agents().contained() as agents:
+        recorder = None
+        if settings.record:
+            recorder = Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
         try:
-            recorder.record(bench_id, bench_run)
-        except SkillciError as exc:
-            return bench_run, exc
-        return bench_run, None
-    finally:
-        if recorder is not None:
-            recorder.close()
+            cached, runs, bench_id = _run_targets(
+                targets, settings=settings, root=config.root, progress=progress, agents=agents
+            )
+            by_skill: dict[str, list[JudgedRun]] = {}
+            for judged in runs:
+                by_skill.setdefault(judged.job.target.skill_id, []).append(judged)
+            cache = _cache(settings, config.root)
+            for target in targets:
+                found = cached.get(target.skill_id)
+                if found is None:
+                    found = score_target(target, by_skill.get(target.skill_id, []), benchmark)
+                    if cache is not None and not _environment_failure(by_skill.get(target.skill_id, [])):
+                        _cache_put(cache, found, bench_run)
+                baseline = recorder.baseline(target.skill_id) if recorder else None
+                reasons = tuple(selection.reasons.get(target.skill_id, ()))
+                bench_run.results.append(replace(found, baseline_score=baseline, reasons=reasons))
+            bench_run.runs = runs
+            note_counts(bench_run)
+            if recorder is None:
+                return bench_run, None
+            bench_run.notes.extend(recorder.notes)
+            try:
+                recorder.record(bench_id, bench_run)
+            except SkillciError as exc:
+                if agents.stopped_by is not None:
+                    raise agents.interrupted() from exc
+                return bench_run, exc
+            return bench_run, None
+        finally:
+            if recorder is not None:
+                recorder.close()
+
+
+def _cache(settings: Settings, root: Path) -> ResultCache | None:
+    return ResultCache(settings.cache_dir or root / DEFAULT_CACHE_DIR) if settings.use_cache else None
+
+
+def _run_targets(
+    targets: Sequence[SkillTarget], *, settings: Settings, root: Path, progress: Progress, agents: Agents
+) -> tuple[dict[str, SkillResult], list[JudgedRun], str]:
+    """Cache hits, then the rest run: (cached results by skill, judged runs, the bench id)."""
+    cache = _cache(settings, root)
+    cached: dict[str, SkillResult] = {}
+    for target in targets:
+        entry = cache.get(target.cache_key, target.skill_id) if cache else None
+        if entry is not None:
+            with contextlib.suppress(KeyError, TypeError, ValueError):  # another shape: a miss
+                cached[target.skill_id] = SkillResult.from_cache(target, entry)
+    to_run = [target for target in targets if target.skill_id not in cached]
+    progress.start(to_run, list(cached.values()))
+    bench_id = str(uuid.uuid4())
+    runs = execute(
+        plan_jobs(to_run),
+        workers=settings.jobs,
+        root=root,
+        on_run=progress.run_done,
+        run_ids=lambda job: run_id_for(idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)),
+        agents=agents,
+    )
+    progress.finish()
+    return cached, runs, bench_id
 
 
 def write_results(path: Path, document: Mapping[str, Any]) -> None:

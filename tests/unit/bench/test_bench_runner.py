@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from helpers.processes import alive
 from skillci.bench import runner
 from skillci.bench.containment import Agents
 from skillci.bench.runner import run_case
@@ -151,18 +152,9 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert run.status == "timed_out"
     grandchild = run.events[0]["pid"]
     deadline = time.monotonic() + 5
-    while _alive(grandchild) and time.monotonic() < deadline:
+    while alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(grandchild)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())
+    assert not alive(grandchild)
 
 
 def test_output_over_the_limit_stops_the_agent(tmp_path: Path) -> None:
@@ -259,9 +251,9 @@ emit(event="result", output="ok")
 
 def _gone(pids: list[int], within_s: float = 3.0) -> bool:
     deadline = time.monotonic() + within_s
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return not any(_alive(pid) for pid in pids)
+    return not any(alive(pid) for pid in pids)
 
 
 def test_children_that_left_the_process_group_are_killed_when_the_run_ends(tmp_path: Path) -> None:
