@@ -187,6 +187,7 @@ def test_repeat_reports_each_cases_pass_rate(repo: Path) -> None:
     counters = repo.parent / "counters"
     counters.mkdir()
     env = {"COUNTER_DIR": str(counters)}
+    (repo / "skillci.yaml").write_text("bench:\n  agent_env: [COUNTER_DIR]\n")  # agents get it on purpose
 
     markdown = _bench(repo, "--skill", "bump-dependency", "--format", "markdown", "--no-record", "--jobs", "1", env=env)
 
@@ -370,6 +371,7 @@ def test_a_signal_kills_every_agent_records_nothing_and_exits_128_plus_it(
 ) -> None:
     assert run_skillci("sync", "--migrate", "--root", str(repo)).code == 0
     (repo / "examples" / "agents" / "example_agent.py").write_text(SLEEPING_AGENT)
+    (repo / "skillci.yaml").write_text("bench:\n  agent_env: [AGENT_PIDS]\n")
     pids = tmp_path / "pids"
     pids.mkdir()
     environment = {**os.environ, "AGENT_PIDS": str(pids)}
@@ -396,3 +398,37 @@ def test_a_signal_kills_every_agent_records_nothing_and_exits_128_plus_it(
     assert len(agents) >= 2 * int(jobs)
     assert not [pid for pid in agents if alive(pid)]
     assert _rows(repo, "select count(*) from runs") == [(0,)]
+
+
+LEAKING_AGENT = """
+import json, os, sys
+names = ["SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "PGPASSWORD", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"]
+with open(f"/proc/{os.getppid()}/environ", "rb") as parent:
+    inherited = [entry.decode() for entry in parent.read().split(b"\\0") if entry.split(b"=")[0].decode() in names]
+detail = {"own": {name: os.environ.get(name) for name in names}, "parent": inherited}
+print(json.dumps({"event": "log", "detail": detail}), flush=True)
+print(f"leaked {os.environ['GITHUB_TOKEN']} and {' '.join(inherited)}", file=sys.stderr)
+sys.exit(1)
+"""
+
+
+def test_agents_never_see_skillci_secrets_and_what_leaks_is_redacted(repo: Path) -> None:
+    assert run_skillci("sync", "--migrate", "--root", str(repo)).code == 0
+    (repo / "examples" / "agents" / "example_agent.py").write_text(LEAKING_AGENT)
+    (repo / "skillci.yaml").write_text("bench:\n  agent_env: [GITHUB_TOKEN]\n")  # passed on purpose
+    secrets = {
+        "SKILLCI_STORE": "sqlite:///.skillci/skillci.db",
+        "SUPABASE_SERVICE_ROLE_KEY": "service-role-key-value",
+        "PGPASSWORD": "pg-password-value",
+        "GITHUB_TOKEN": "ghp_token_value",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.test/T0/B0/xyz",
+    }
+    result = _bench(repo, "--skill", "bump-dependency", "--no-cache", "--jobs", "1", env=secrets)
+    assert "FAIL bump-dependency" in result.output and "leaked *** and" in result.output
+    stored = _rows(repo, "select error_message from runs") + _rows(repo, "select detail from run_events")
+    assert len(stored) == 4
+    for value in secrets.values():
+        assert value not in result.output and value not in json.dumps(stored)
+    [detail, *_] = [json.loads(row[0]) for row in _rows(repo, "select detail from run_events")]
+    assert detail["own"] == {**dict.fromkeys(secrets), "GITHUB_TOKEN": "***"}
+    assert all(entry.endswith("*" * 6) for entry in detail["parent"]) and len(detail["parent"]) == len(secrets)

@@ -215,6 +215,8 @@ def execute(
     on_run: Callable[[JudgedRun], None] | None = None,
     run_ids: Callable[[Job], str],
     agents: Agents | None = None,
+    agent_env: Sequence[str] = (),
+    secrets: Sequence[str] = (),
 ) -> list[JudgedRun]:
     """Run the jobs, `workers` at a time; each run is judged by its case's assertions. Order is kept."""
     lock = threading.Lock()
@@ -230,6 +232,8 @@ def execute(
             states=job.target.states,
             cwd=root,
             agents=agents,
+            agent_env=agent_env,
+            secrets=secrets,
         )
         changed = run.number("changed_lines")
         assertions = check_case(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from skillci.bench.agentenv import agent_environment, redact
 from skillci.bench.containment import Agents
 from skillci.store.runs import RUN_NUMBERS
 
@@ -37,9 +38,6 @@ _DRAIN_S = 5.0
 #: How deep the arrays and objects of one event may nest (a deeper line is bad output, not a stack overflow).
 MAX_DEPTH = 100
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-#: skillci's own store credentials: the code under benchmark (a pull request's) never sees them.
-WITHHELD_ENV = frozenset({"SKILLCI_STORE", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"})
 
 #: The numbers a result line may report, and their types.
 RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
@@ -316,19 +314,23 @@ def run_case(
     max_output_bytes: int = MAX_OUTPUT_BYTES,
     kill_grace_s: float = KILL_GRACE_S,
     agents: Agents | None = None,
+    agent_env: Sequence[str] = (),
+    secrets: Sequence[str] = (),
 ) -> CaseRun:
     """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults.
 
     `agents` is the bench's containment (its subreaper); without one, the run's leftovers are searched system-wide.
+    The agent's environment is the allow-list plus `agent_env` (names from skillci's) and `env`; the `secrets`
+    values are redacted from everything the run returns.
     """
     agents = agents or _UNCONTAINED
-    environment = {name: value for name, value in os.environ.items() if name not in WITHHELD_ENV}
-    environment.update(env or {})
-    environment.update({"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id})
+    ids = {"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id}
+    environment = agent_environment(agent_env, {**(env or {}), **ids})
     started = time.monotonic()
 
     def finished(status: Status, **fields: Any) -> CaseRun:
-        return CaseRun(run_id, skill_id, case_id, status, round(time.monotonic() - started, 3), **fields)
+        duration = round(time.monotonic() - started, 3)
+        return CaseRun(run_id, skill_id, case_id, status, duration, **redact(fields, secrets))
 
     try:
         process = agents.start(

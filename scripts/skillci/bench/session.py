@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skillci import ledger
+from skillci.bench.agentenv import hide_secrets, secret_values
 from skillci.bench.cache import RepositoryFiles, ResultCache, cache_key
 from skillci.bench.containment import Agents
 from skillci.bench.engine import BenchRun, JudgedRun, SkillResult, SkillTarget, execute, plan_jobs, score_target
@@ -112,14 +113,17 @@ def run_bench(
         targets = [target for target in targets if target.skill_id in mine]
     benchmark = normalize(result.data["benchmark"])
     bench_run = BenchRun(selected=[target.skill_id for target in targets])
+    secrets = secret_values(settings.store)
+    hide_secrets()  # an agent cannot read them from /proc/<skillci>/environ either
     # A signal stops the bench anywhere in here: every agent is killed and nothing is recorded (Interrupted).
     with Agents().contained() as agents:
         recorder = None
         if settings.record:
             recorder = Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
         try:
+            work = _Work(agents=agents, agent_env=config.agent_env, secrets=secrets)
             cached, runs, bench_id = _run_targets(
-                targets, settings=settings, root=config.root, progress=progress, agents=agents
+                targets, settings=settings, root=config.root, progress=progress, work=work
             )
             by_skill: dict[str, list[JudgedRun]] = {}
             for judged in runs:
@@ -155,8 +159,17 @@ def _cache(settings: Settings, root: Path) -> ResultCache | None:
     return ResultCache(settings.cache_dir or root / DEFAULT_CACHE_DIR) if settings.use_cache else None
 
 
+@dataclass(frozen=True)
+class _Work:
+    """How the agents run: contained, with which variables passed on purpose, which secrets redacted."""
+
+    agents: Agents
+    agent_env: tuple[str, ...]
+    secrets: tuple[str, ...]
+
+
 def _run_targets(
-    targets: Sequence[SkillTarget], *, settings: Settings, root: Path, progress: Progress, agents: Agents
+    targets: Sequence[SkillTarget], *, settings: Settings, root: Path, progress: Progress, work: _Work
 ) -> tuple[dict[str, SkillResult], list[JudgedRun], str]:
     """Cache hits, then the rest run: (cached results by skill, judged runs, the bench id)."""
     cache = _cache(settings, root)
@@ -175,7 +188,9 @@ def _run_targets(
         root=root,
         on_run=progress.run_done,
         run_ids=lambda job: run_id_for(idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)),
-        agents=agents,
+        agents=work.agents,
+        agent_env=work.agent_env,
+        secrets=work.secrets,
     )
     progress.finish()
     return cached, runs, bench_id

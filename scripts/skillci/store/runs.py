@@ -6,7 +6,7 @@ import hashlib
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,15 +186,15 @@ def _storable_scalar(value: Any) -> Any:
     return value
 
 
-def storable(value: Any) -> Any:
-    """A copy of a JSON value every store keeps alike: NUL and lone surrogates as U+FFFD, NaN and infinities null."""
+def map_scalars(value: Any, change: Callable[[Any], Any]) -> Any:
+    """A copy of a JSON value with change() applied to every scalar and key (iterative: no depth breaks it)."""
     holder: list[Any] = [value]
     stack: list[tuple[Any, Any]] = [(holder, 0)]
     while stack:
         container, key = stack.pop()
         item = container[key]
         if isinstance(item, Mapping):
-            copy = {_storable_scalar(name): child for name, child in item.items()}
+            copy = {change(name): child for name, child in item.items()}
             container[key] = copy
             stack.extend((copy, name) for name in copy)
         elif isinstance(item, (list, tuple)):
@@ -202,8 +202,13 @@ def storable(value: Any) -> Any:
             container[key] = items
             stack.extend((items, index) for index in range(len(items)))
         else:
-            container[key] = _storable_scalar(item)
+            container[key] = change(item)
     return holder[0]
+
+
+def storable(value: Any) -> Any:
+    """A copy of a JSON value every store keeps alike: NUL and lone surrogates as U+FFFD, NaN and infinities null."""
+    return map_scalars(value, _storable_scalar)
 
 
 def build_report(data: Mapping[str, Any]) -> RunReport:

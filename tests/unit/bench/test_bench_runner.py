@@ -208,24 +208,44 @@ def test_an_agent_that_never_reads_a_large_input_still_finishes(tmp_path: Path) 
     assert run.status == "succeeded" and run.output == "ok"
 
 
-def test_the_store_credentials_are_withheld_from_the_code_under_benchmark(
+def test_the_agent_gets_an_allow_listed_environment_and_what_is_passed_on_purpose(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SKILLCI_STORE", "postgresql://ci:s3cret@db/ops")
-    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", "service-key")
-    monkeypatch.setenv("AGENT_API_KEY", "the agent's own key")
+    secrets = {
+        "SKILLCI_STORE": "postgresql://ci:s3cret@db/ops",
+        "SUPABASE_SERVICE_ROLE_KEY": "service-key",
+        "PGPASSWORD": "pg-password",
+        "GITHUB_TOKEN": "ghp_token_value",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.test/T0/B0/xyz",
+    }
+    for name, value in {**secrets, "AGENT_API_KEY": "the agent's own key", "LC_ALL": "C.UTF-8"}.items():
+        monkeypatch.setenv(name, value)
     run = _run(
         tmp_path,
         """
-        names = ("SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "AGENT_API_KEY")
+        names = ["SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "PGPASSWORD", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"]
+        names += ["AGENT_API_KEY", "LC_ALL", "PATH"]
         emit(event="result", output={name: os.environ.get(name) for name in names})
         """,
+        agent_env=["AGENT_API_KEY"],
     )
     assert run.output == {
-        "SKILLCI_STORE": None,
-        "SUPABASE_SERVICE_ROLE_KEY": None,
+        **dict.fromkeys(secrets),
         "AGENT_API_KEY": "the agent's own key",
+        "LC_ALL": "C.UTF-8",
+        "PATH": os.environ["PATH"],
     }
+
+
+def test_known_secret_values_are_redacted_from_what_the_run_returns(tmp_path: Path) -> None:
+    body = """
+    emit(event="log", detail={"leak": "token ghp_secret_value here"})
+    print("failed with ghp_secret_value", file=sys.stderr)
+    sys.exit(1)
+    """
+    run = _run(tmp_path, body, secrets=["ghp_secret_value"])
+    assert run.events == [{"event": "log", "detail": {"leak": "token *** here"}}]
+    assert run.error_message == "exited with code 1: failed with ***" and "ghp_secret_value" not in run.stderr_tail
 
 
 ESCAPES = """
