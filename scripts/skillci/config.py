@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -55,6 +56,8 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     source: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Variables of skillci's environment passed to the agents on purpose (`bench.agent_env`).
+    agent_env: tuple[str, ...] = ()
 
     def resolve(self, relative: str) -> Path:
         """An absolute path for a repository-relative one."""
@@ -116,7 +119,7 @@ def load_config(root: Path) -> Config:
     data = document.data
     if not isinstance(data, YMap):
         raise BadInput("skillci.yaml must be a mapping", file=CONFIG_FILE, line=1)
-    known = {"paths", "enums", "limits", "commitlint"}
+    known = {"paths", "enums", "limits", "commitlint", "bench"}
     _check_keys(source, data, (), data, known)
     config = Config(root=root, source=source, raw=dict(data))
 
@@ -151,4 +154,25 @@ def load_config(root: Path) -> Config:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise _fail(source, data, ("limits", "max_file_bytes"), "limits.max_file_bytes must be a positive integer")
         config = replace(config, max_file_bytes=value)
+    if "bench" in data:
+        config = replace(config, agent_env=_bench_agent_env(source, data))
     return config
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _bench_agent_env(source: Path, data: YMap) -> tuple[str, ...]:
+    bench = data["bench"]
+    if not isinstance(bench, YMap):
+        raise _fail(source, data, ("bench",), "bench must be a mapping")
+    _check_keys(source, data, ("bench",), bench, {"agent_env"})
+    if "agent_env" not in bench:
+        return ()
+    names = _string_list(source, data, ("bench", "agent_env"))
+    for index, name in enumerate(names):
+        if not _ENV_NAME.fullmatch(name):
+            raise _fail(
+                source, data, ("bench", "agent_env", index), f"bench.agent_env[{index}] must be a variable name"
+            )
+    return names

@@ -15,6 +15,10 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     #: An outside service (database, Slack, GitHub) failed after retries.
     SERVICE_FAILED = 3
+    #: A signal stopped a bench: 128 + the signal, as a shell reports it.
+    HANGUP = 129
+    INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class SkillciError(Exception):
@@ -53,3 +57,11 @@ class ServiceFailed(SkillciError):
     """An outside service failed after retries (exit 3)."""
 
     exit_code = ExitCode.SERVICE_FAILED
+
+
+class Interrupted(SkillciError):
+    """A signal (SIGHUP, SIGINT, SIGTERM) stopped the command (exit 128 + the signal)."""
+
+    def __init__(self, signum: int, message: str) -> None:
+        super().__init__(message)
+        self.exit_code = ExitCode(128 + signum)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,7 @@ import pytest
 from helpers import REPO_ROOT
 from helpers.act import commit_all, git
 from helpers.cli import Completed, run_skillci
+from helpers.processes import alive
 from helpers.registry import copy_example, line_of, replace_in
 from skillci.registry.load import load_registry
 from skillci.sync.plan import desired_state
@@ -181,6 +187,7 @@ def test_repeat_reports_each_cases_pass_rate(repo: Path) -> None:
     counters = repo.parent / "counters"
     counters.mkdir()
     env = {"COUNTER_DIR": str(counters)}
+    (repo / "skillci.yaml").write_text("bench:\n  agent_env: [COUNTER_DIR]\n")  # agents get it on purpose
 
     markdown = _bench(repo, "--skill", "bump-dependency", "--format", "markdown", "--no-record", "--jobs", "1", env=env)
 
@@ -337,3 +344,91 @@ def test_the_documented_wrapper_and_cases_work_as_copied(repo: Path) -> None:
     [result] = document["results"]
     assert (result["cases_passed"], result["cases_total"]) == (2, 2)
     assert result["metrics"]["ci_attempts"] == 1.0 and result["composite_score"] is not None
+
+
+SLEEPING_AGENT = """
+import os, subprocess, sys, time
+pids = os.environ["AGENT_PIDS"]
+escaped = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True)
+for pid in (os.getpid(), escaped.pid):
+    open(os.path.join(pids, str(pid)), "w").close()
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "jobs", "code"),
+    [
+        (signal.SIGTERM, "2", 143),
+        (signal.SIGTERM, "1", 143),
+        (signal.SIGHUP, "1", 129),
+        (signal.SIGINT, "1", 130),
+        (signal.SIGINT, "2", 130),
+    ],
+)
+def test_a_signal_kills_every_agent_records_nothing_and_exits_128_plus_it(
+    repo: Path, tmp_path: Path, signum: signal.Signals, jobs: str, code: int
+) -> None:
+    assert run_skillci("sync", "--migrate", "--root", str(repo)).code == 0
+    (repo / "examples" / "agents" / "example_agent.py").write_text(SLEEPING_AGENT)
+    (repo / "skillci.yaml").write_text("bench:\n  agent_env: [AGENT_PIDS]\n")
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    environment = {**os.environ, "AGENT_PIDS": str(pids)}
+    args = ["bench", "--root", str(repo), "--skill", "bump-dependency", "--no-cache", "--jobs", jobs]
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "skillci", *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(pids.iterdir())) < 2 * int(jobs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        bench.send_signal(signum)
+        stdout, stderr = bench.communicate(timeout=20)
+    finally:
+        bench.kill()
+    assert time.monotonic() - started < 10
+    assert bench.returncode == code, stderr
+    assert stderr.decode().splitlines()[-1:] == [
+        f"skillci: error: interrupted by {signum.name}: agents stopped, nothing recorded"
+    ]
+    assert "FAIL" not in stdout.decode() + stderr.decode()
+    agents = [int(path.name) for path in pids.iterdir()]
+    assert len(agents) >= 2 * int(jobs)
+    assert not [pid for pid in agents if alive(pid)]
+    assert _rows(repo, "select count(*) from runs") == [(0,)]
+
+
+LEAKING_AGENT = """
+import json, os, sys
+names = ["SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "PGPASSWORD", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"]
+with open(f"/proc/{os.getppid()}/environ", "rb") as parent:
+    inherited = [entry.decode() for entry in parent.read().split(b"\\0") if entry.split(b"=")[0].decode() in names]
+detail = {"own": {name: os.environ.get(name) for name in names}, "parent": inherited}
+print(json.dumps({"event": "log", "detail": detail}), flush=True)
+print(f"leaked {os.environ['GITHUB_TOKEN']} and {' '.join(inherited)}", file=sys.stderr)
+sys.exit(1)
+"""
+
+
+def test_agents_never_see_skillci_secrets_and_what_leaks_is_redacted(repo: Path) -> None:
+    assert run_skillci("sync", "--migrate", "--root", str(repo)).code == 0
+    (repo / "examples" / "agents" / "example_agent.py").write_text(LEAKING_AGENT)
+    (repo / "skillci.yaml").write_text("bench:\n  agent_env: [GITHUB_TOKEN]\n")  # passed on purpose
+    secrets = {
+        "SKILLCI_STORE": "sqlite:///.skillci/skillci.db",
+        "SUPABASE_SERVICE_ROLE_KEY": "service-role-key-value",
+        "PGPASSWORD": "pg-password-value",
+        "GITHUB_TOKEN": "ghp_token_value",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.test/T0/B0/xyz",
+    }
+    result = _bench(repo, "--skill", "bump-dependency", "--no-cache", "--jobs", "1", env=secrets)
+    assert "FAIL bump-dependency" in result.output and "leaked *** and" in result.output
+    stored = _rows(repo, "select error_message from runs") + _rows(repo, "select detail from run_events")
+    assert len(stored) == 4
+    for value in secrets.values():
+        assert value not in result.output and value not in json.dumps(stored)
+    [detail, *_] = [json.loads(row[0]) for row in _rows(repo, "select detail from run_events")]
+    assert detail["own"] == {**dict.fromkeys(secrets), "GITHUB_TOKEN": "***"}
+    assert all(entry.endswith("*" * 6) for entry in detail["parent"]) and len(detail["parent"]) == len(secrets)

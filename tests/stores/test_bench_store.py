@@ -70,6 +70,28 @@ def test_record_bench_is_all_or_nothing(store: Store) -> None:
     assert store.rows("runs") == [] and store.rows("agent_benchmark_results") == []
 
 
+def test_text_no_store_could_keep_is_stored_alike_everywhere_and_the_batch_is_kept(store: Store) -> None:
+    bad = _run(
+        "bench-3/fix-lint/a/1",
+        status="failed",
+        case_id="a",
+        output={"text": "nul\x00 and \ud800 lone", "\x00key": float("nan")},
+        events=[{"event": "log", "detail": {"stderr": "a\x00b", "n": [float("inf")]}}],
+        error={"code": "AGENT.CRASH", "message": "exited with code 1: \x00boom\udfff"},
+    )
+    healthy = _run("bench-3/fix-lint/b/1", status="succeeded", case_id="b")
+    store.record_bench([bad, healthy], [])
+
+    runs = {run["case_id"]: run for run in store.rows("runs")}
+    assert set(runs) == {"a", "b"}
+    assert runs["a"]["output"] == {"text": "nul\ufffd and \ufffd lone", "\ufffdkey": None}
+    assert runs["a"]["error_message"] == "exited with code 1: \ufffdboom\ufffd"
+    [event] = store.rows("run_events")
+    assert event["detail"] == {"stderr": "a\ufffdb", "n": [None]}
+    [error] = store.rows("agent_errors")
+    assert error["message"] == "exited with code 1: \ufffdboom\ufffd"
+
+
 def test_run_stats_average_what_was_reported_in_the_window(store: Store) -> None:
     reports = [
         # finished inside the window (10:30 at +02:00 is 08:30 UTC)

@@ -29,6 +29,11 @@ def test_paths_and_enums_override_the_defaults(tmp_path: Path) -> None:
     assert config.max_file_bytes == 1024
 
 
+def test_bench_agent_env_names_the_variables_agents_get_on_purpose(tmp_path: Path) -> None:
+    (tmp_path / "skillci.yaml").write_text("bench:\n  agent_env: [OPENAI_API_KEY, HTTPS_PROXY]\n")
+    assert load_config(tmp_path).agent_env == ("OPENAI_API_KEY", "HTTPS_PROXY")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
@@ -40,6 +45,9 @@ def test_paths_and_enums_override_the_defaults(tmp_path: Path) -> None:
         ("limits:\n  max_file_bytes: -1\n", 2, "positive integer"),
         ("paths: [1\n", 2, "invalid YAML"),
         ("a: 1\na: 2\n", 2, "duplicate key"),
+        ("bench:\n  agent_env: [OK, 'NOT-A-NAME']\n", 2, "bench.agent_env[1] must be a variable name"),
+        ("bench:\n  agent_env: []\n", 2, "non-empty list"),
+        ("bench:\n  env: [A]\n", 2, "unknown key 'bench.env'"),
     ],
 )
 def test_bad_config_is_exit_2_with_file_and_line(tmp_path: Path, text: str, line: int, fragment: str) -> None:

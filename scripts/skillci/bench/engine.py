@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from skillci.bench.assertions import AssertionResult, case_passed, check_case
+from skillci.bench.containment import Agents
 from skillci.bench.runner import CaseRun, run_case
 from skillci.bench.scoring import SkillScore, aggregate_runs, score_skill
 from skillci.store.runs import RUN_NUMBERS, RunReport, build_report
@@ -213,6 +214,9 @@ def execute(
     root: Path,
     on_run: Callable[[JudgedRun], None] | None = None,
     run_ids: Callable[[Job], str],
+    agents: Agents | None = None,
+    agent_env: Sequence[str] = (),
+    secrets: Sequence[str] = (),
 ) -> list[JudgedRun]:
     """Run the jobs, `workers` at a time; each run is judged by its case's assertions. Order is kept."""
     lock = threading.Lock()
@@ -227,6 +231,9 @@ def execute(
             timeout_s=job.target.max_duration_s,
             states=job.target.states,
             cwd=root,
+            agents=agents,
+            agent_env=agent_env,
+            secrets=secrets,
         )
         changed = run.number("changed_lines")
         assertions = check_case(
@@ -237,7 +244,7 @@ def execute(
             duration_s=run.duration_s,
         )
         judged = JudgedRun(job, run, tuple(assertions), datetime.now(UTC))
-        if on_run is not None:
+        if on_run is not None and (agents is None or agents.stopped_by is None):  # a stopped bench reports nothing
             with lock:
                 on_run(judged)
         return judged

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from skillci.bench.agentenv import agent_environment, redact
+from skillci.bench.containment import Agents
 from skillci.store.runs import RUN_NUMBERS
 
 #: Failure codes the runner assigns (they are in the example registry, each with a runbook).
@@ -32,8 +35,9 @@ _CHUNK = 65536
 #: How long the pipes are still read after the child's process group was killed.
 _DRAIN_S = 5.0
 
-#: skillci's own store credentials: the code under benchmark (a pull request's) never sees them.
-WITHHELD_ENV = frozenset({"SKILLCI_STORE", "SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"})
+#: How deep the arrays and objects of one event may nest (a deeper line is bad output, not a stack overflow).
+MAX_DEPTH = 100
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: The numbers a result line may report, and their types.
 RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
@@ -41,6 +45,9 @@ RESULT_NUMBERS = tuple(name for name in RUN_NUMBERS if name != "duration_s")
 RESULT_COUNTS = frozenset({"changed_lines", "ci_attempts", "tokens_in", "tokens_out"})
 
 Status = Literal["succeeded", "failed", "timed_out"]
+
+#: The agents of runs outside a bench's containment (no subreaper): one registry, so that runs tell theirs apart.
+_UNCONTAINED = Agents()
 
 
 @dataclass(frozen=True)
@@ -120,10 +127,7 @@ class _Collector:
         text = line.strip()
         if not text:
             return
-        try:
-            event = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            raise _Failure(BAD_OUTPUT, f"stdout line {number} is not JSON: {_clip(text)}") from None
+        event = _decode(text, number)
         if not isinstance(event, dict) or not isinstance(event.get("event"), str):
             raise _Failure(BAD_OUTPUT, f'stdout line {number} is not an event object with an "event" name')
         if self.result is not None:
@@ -140,6 +144,42 @@ class _Collector:
         if self.states and self.order[state] < self.order[self.states[-1]]:
             raise _Failure(STATE_ORDER, f"stdout line {number}: state {state} after {self.states[-1]}")
         self.states.append(state)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode(text: bytes, number: int) -> Any:
+    """One stdout line as JSON: strict UTF-8, no NaN or Infinity, at most MAX_DEPTH deep, no lone surrogates."""
+    try:
+        event = json.loads(text.decode("utf-8"), parse_constant=_not_json)
+    except RecursionError:
+        raise _Failure(BAD_OUTPUT, f"stdout line {number} nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # UnicodeDecodeError included
+        raise _Failure(BAD_OUTPUT, f"stdout line {number} is not JSON: {_clip(text)}") from None
+    deep = text.count(b"[") + text.count(b"{") > MAX_DEPTH
+    if deep or b"\\u" in text:
+        problem = _unstorable(event)
+        if problem:
+            raise _Failure(BAD_OUTPUT, f"stdout line {number} {problem}")
+    return event
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a decoded line cannot be kept (too deep, a lone surrogate escape), or None; iterative."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return "holds a lone surrogate escape (not Unicode text)"
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return f"nests deeper than {MAX_DEPTH} levels"
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _clip(data: bytes | str, limit: int = 80) -> str:
@@ -273,25 +313,36 @@ def run_case(
     env: Mapping[str, str] | None = None,
     max_output_bytes: int = MAX_OUTPUT_BYTES,
     kill_grace_s: float = KILL_GRACE_S,
+    agents: Agents | None = None,
+    agent_env: Sequence[str] = (),
+    secrets: Sequence[str] = (),
 ) -> CaseRun:
-    """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults."""
-    environment = {name: value for name, value in os.environ.items() if name not in WITHHELD_ENV}
-    environment.update(env or {})
-    environment.update({"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id})
+    """Run one case: command (no shell) with the case input as JSON on stdin; never raises for the child's faults.
+
+    `agents` is the bench's containment (its subreaper); without one, the run's leftovers are searched system-wide.
+    The agent's environment is the allow-list plus `agent_env` (names from skillci's) and `env`; the `secrets`
+    values are redacted from everything the run returns.
+    """
+    agents = agents or _UNCONTAINED
+    ids = {"SKILLCI_RUN_ID": run_id, "SKILLCI_SKILL_ID": skill_id, "SKILLCI_CASE_ID": case_id}
+    environment = agent_environment(agent_env, {**(env or {}), **ids})
     started = time.monotonic()
 
     def finished(status: Status, **fields: Any) -> CaseRun:
-        return CaseRun(run_id, skill_id, case_id, status, round(time.monotonic() - started, 3), **fields)
+        duration = round(time.monotonic() - started, 3)
+        return CaseRun(run_id, skill_id, case_id, status, duration, **redact(fields, secrets))
 
     try:
-        process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env=environment,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a timeout kills everything it started
+        process = agents.start(
+            lambda: subprocess.Popen(
+                list(command),
+                cwd=cwd,
+                env=environment,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own session and process group, so a timeout kills everything it started
+            )
         )
     except OSError as exc:
         return finished("failed", failure_code=CRASH, error_message=f"cannot start {command[0]}: {exc.strerror}")
@@ -304,10 +355,12 @@ def run_case(
             _kill_group(process, kill_grace_s)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)  # anything the child left running in its group
+        agents.sweep(process, run_id)  # and anything that left the group (setsid, a double fork)
         pipes.serve(time.monotonic() + _DRAIN_S)  # what it wrote before it exited
     finally:
         pipes.close()
     process.wait()
+    agents.forget(process)
     tail = bytes(pipes.stderr_tail[-_STDERR_TAIL:]).decode("utf-8", "replace")
     common: dict[str, Any] = {
         "states": collector.states,

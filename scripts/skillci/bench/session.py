@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from skillci import ledger
+from skillci.bench.agentenv import hide_secrets, secret_values
 from skillci.bench.cache import RepositoryFiles, ResultCache, cache_key
+from skillci.bench.containment import Agents
 from skillci.bench.engine import BenchRun, JudgedRun, SkillResult, SkillTarget, execute, plan_jobs, score_target
 from skillci.bench.progress import Progress
 from skillci.bench.recording import Recorder, idempotency_key
@@ -111,53 +113,87 @@ def run_bench(
         targets = [target for target in targets if target.skill_id in mine]
     benchmark = normalize(result.data["benchmark"])
     bench_run = BenchRun(selected=[target.skill_id for target in targets])
-    recorder = None
-    if settings.record:
-        recorder = Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
-    try:
-        cache = ResultCache(settings.cache_dir or config.root / DEFAULT_CACHE_DIR) if settings.use_cache else None
-        cached: dict[str, SkillResult] = {}
-        for target in targets:
-            entry = cache.get(target.cache_key, target.skill_id) if cache else None
-            if entry is not None:
-                with contextlib.suppress(KeyError, TypeError, ValueError):  # another shape: a miss
-                    cached[target.skill_id] = SkillResult.from_cache(target, entry)
-        to_run = [target for target in targets if target.skill_id not in cached]
-        progress.start(to_run, list(cached.values()))
-        bench_id = str(uuid.uuid4())
-        runs = execute(
-            plan_jobs(to_run),
-            workers=settings.jobs,
-            root=config.root,
-            on_run=progress.run_done,
-            run_ids=lambda job: run_id_for(idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)),
-        )
-        progress.finish()
-        by_skill: dict[str, list[JudgedRun]] = {}
-        for judged in runs:
-            by_skill.setdefault(judged.job.target.skill_id, []).append(judged)
-        for target in targets:
-            found = cached.get(target.skill_id)
-            if found is None:
-                found = score_target(target, by_skill.get(target.skill_id, []), benchmark)
-                if cache is not None and not _environment_failure(by_skill.get(target.skill_id, [])):
-                    _cache_put(cache, found, bench_run)
-            baseline = recorder.baseline(target.skill_id) if recorder else None
-            reasons = tuple(selection.reasons.get(target.skill_id, ()))
-            bench_run.results.append(replace(found, baseline_score=baseline, reasons=reasons))
-        bench_run.runs = runs
-        note_counts(bench_run)
-        if recorder is None:
-            return bench_run, None
-        bench_run.notes.extend(recorder.notes)
+    secrets = secret_values(settings.store)
+    hide_secrets()  # an agent cannot read them from /proc/<skillci>/environ either
+    # A signal stops the bench anywhere in here: every agent is killed and nothing is recorded (Interrupted).
+    with Agents().contained() as agents:
+        recorder = None
+        if settings.record:
+            recorder = Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
         try:
-            recorder.record(bench_id, bench_run)
-        except SkillciError as exc:
-            return bench_run, exc
-        return bench_run, None
-    finally:
-        if recorder is not None:
-            recorder.close()
+            work = _Work(agents=agents, agent_env=config.agent_env, secrets=secrets)
+            cached, runs, bench_id = _run_targets(
+                targets, settings=settings, root=config.root, progress=progress, work=work
+            )
+            by_skill: dict[str, list[JudgedRun]] = {}
+            for judged in runs:
+                by_skill.setdefault(judged.job.target.skill_id, []).append(judged)
+            cache = _cache(settings, config.root)
+            for target in targets:
+                found = cached.get(target.skill_id)
+                if found is None:
+                    found = score_target(target, by_skill.get(target.skill_id, []), benchmark)
+                    if cache is not None and not _environment_failure(by_skill.get(target.skill_id, [])):
+                        _cache_put(cache, found, bench_run)
+                baseline = recorder.baseline(target.skill_id) if recorder else None
+                reasons = tuple(selection.reasons.get(target.skill_id, ()))
+                bench_run.results.append(replace(found, baseline_score=baseline, reasons=reasons))
+            bench_run.runs = runs
+            note_counts(bench_run)
+            if recorder is None:
+                return bench_run, None
+            bench_run.notes.extend(recorder.notes)
+            try:
+                recorder.record(bench_id, bench_run)
+            except SkillciError as exc:
+                if agents.stopped_by is not None:
+                    raise agents.interrupted() from exc
+                return bench_run, exc
+            return bench_run, None
+        finally:
+            if recorder is not None:
+                recorder.close()
+
+
+def _cache(settings: Settings, root: Path) -> ResultCache | None:
+    return ResultCache(settings.cache_dir or root / DEFAULT_CACHE_DIR) if settings.use_cache else None
+
+
+@dataclass(frozen=True)
+class _Work:
+    """How the agents run: contained, with which variables passed on purpose, which secrets redacted."""
+
+    agents: Agents
+    agent_env: tuple[str, ...]
+    secrets: tuple[str, ...]
+
+
+def _run_targets(
+    targets: Sequence[SkillTarget], *, settings: Settings, root: Path, progress: Progress, work: _Work
+) -> tuple[dict[str, SkillResult], list[JudgedRun], str]:
+    """Cache hits, then the rest run: (cached results by skill, judged runs, the bench id)."""
+    cache = _cache(settings, root)
+    cached: dict[str, SkillResult] = {}
+    for target in targets:
+        entry = cache.get(target.cache_key, target.skill_id) if cache else None
+        if entry is not None:
+            with contextlib.suppress(KeyError, TypeError, ValueError):  # another shape: a miss
+                cached[target.skill_id] = SkillResult.from_cache(target, entry)
+    to_run = [target for target in targets if target.skill_id not in cached]
+    progress.start(to_run, list(cached.values()))
+    bench_id = str(uuid.uuid4())
+    runs = execute(
+        plan_jobs(to_run),
+        workers=settings.jobs,
+        root=root,
+        on_run=progress.run_done,
+        run_ids=lambda job: run_id_for(idempotency_key(bench_id, job.target.skill_id, job.case_id, job.attempt)),
+        agents=work.agents,
+        agent_env=work.agent_env,
+        secrets=work.secrets,
+    )
+    progress.finish()
+    return cached, runs, bench_id
 
 
 def write_results(path: Path, document: Mapping[str, Any]) -> None:

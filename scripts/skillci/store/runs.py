@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -173,8 +174,46 @@ def _timestamp(value: str, path: tuple[str | int, ...]) -> str:
     return parsed.isoformat()
 
 
+#: What no store keeps the same way: NUL (PostgreSQL refuses it) and lone surrogates (not Unicode; SQLite refuses them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable_scalar(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def map_scalars(value: Any, change: Callable[[Any], Any]) -> Any:
+    """A copy of a JSON value with change() applied to every scalar and key (iterative: no depth breaks it)."""
+    holder: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(holder, 0)]
+    while stack:
+        container, key = stack.pop()
+        item = container[key]
+        if isinstance(item, Mapping):
+            copy = {change(name): child for name, child in item.items()}
+            container[key] = copy
+            stack.extend((copy, name) for name in copy)
+        elif isinstance(item, (list, tuple)):
+            items = list(item)
+            container[key] = items
+            stack.extend((items, index) for index in range(len(items)))
+        else:
+            container[key] = change(item)
+    return holder[0]
+
+
+def storable(value: Any) -> Any:
+    """A copy of a JSON value every store keeps alike: NUL and lone surrogates as U+FFFD, NaN and infinities null."""
+    return map_scalars(value, _storable_scalar)
+
+
 def build_report(data: Mapping[str, Any]) -> RunReport:
-    """A RunReport from schema-checked report data: run id, defaults, timestamps and the error fingerprint."""
+    """A RunReport from schema-checked report data (made storable): run id, defaults, timestamps, error fingerprint."""
+    data = storable(data)
     run: dict[str, Any] = {key: value for key, value in data.items() if key not in ("events", "error")}
     run["id"] = run_id_for(str(data["idempotency_key"]))
     run.setdefault("source", "production")

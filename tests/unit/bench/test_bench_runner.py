@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.processes import alive
 from skillci.bench import runner
+from skillci.bench.containment import Agents
 from skillci.bench.runner import run_case
 
 STATES = ["PLAN", "PATCH", "VERIFY", "PR", "MONITOR"]
@@ -28,6 +33,7 @@ def exit_signal(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 
 def _agent(tmp_path: Path, body: str) -> list[str]:
+    tmp_path.mkdir(exist_ok=True)
     script = tmp_path / "agent.py"
     prelude = (
         "import json, os, signal, subprocess, sys, time\ndef emit(**event): print(json.dumps(event), flush=True)\n"
@@ -37,8 +43,9 @@ def _agent(tmp_path: Path, body: str) -> list[str]:
 
 
 def _run(tmp_path: Path, body: str, **options: Any):  # type: ignore[no-untyped-def]
-    settings: dict[str, Any] = {"timeout_s": 10, "states": STATES, "case_input": {"n": 3}, **options}
-    return run_case(_agent(tmp_path, body), skill_id="fix-lint", case_id="c1", run_id="r1", cwd=tmp_path, **settings)
+    ids = {"skill_id": "fix-lint", "case_id": "c1", "run_id": "r1"}
+    settings: dict[str, Any] = {"timeout_s": 10, "states": STATES, "case_input": {"n": 3}, **ids, **options}
+    return run_case(_agent(tmp_path, body), cwd=tmp_path, **settings)
 
 
 def test_a_well_behaved_agent_succeeds_with_its_states_result_and_environment(tmp_path: Path) -> None:
@@ -92,6 +99,33 @@ def test_misbehaviour_is_a_failed_run_with_a_failure_code(tmp_path: Path, body: 
     assert run.error_message is not None and message in run.error_message
 
 
+def _writes(line: bytes) -> str:
+    return f"sys.stdout.buffer.write({line!r} + b'\\n'); sys.stdout.flush()\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param(b"[" * 100_000, "nests deeper than 100 levels", id="100000-brackets"),
+        pytest.param(b'{"event": "log", "detail": ' + b"[" * 150 + b"]" * 150 + b"}", "nests deeper", id="150-deep"),
+        pytest.param(b'{"event": "log", "message": "\\ud800"}', "lone surrogate", id="lone-surrogate"),
+        pytest.param(b'{"event": "log", "detail": {"\\udfff": 1}}', "lone surrogate", id="lone-surrogate-key"),
+        pytest.param(b'{"event": "log", "detail": NaN}', "is not JSON", id="nan"),
+        pytest.param(b'{"event": "result", "output": [-Infinity]}', "is not JSON", id="infinity"),
+        pytest.param(b'{"event": "log", "message": "\xed\xa0\x80"}', "is not JSON", id="encoded-surrogate"),
+    ],
+)
+def test_output_no_store_could_keep_is_bad_output_of_that_run(tmp_path: Path, line: bytes, message: str) -> None:
+    run = _run(tmp_path, _writes(line) + "emit(event='result', output=1)")
+    assert (run.status, run.failure_code) == ("failed", "AGENT.BAD_OUTPUT")
+    assert run.error_message is not None and message in run.error_message
+
+
+def test_a_surrogate_pair_and_a_nul_escape_are_fine_text(tmp_path: Path) -> None:
+    run = _run(tmp_path, _writes(b'{"event": "result", "output": "\\ud83d\\ude00 \\u0000"}'))
+    assert run.status == "succeeded" and run.output == "\U0001f600 \x00"
+
+
 def test_a_slow_agent_times_out(tmp_path: Path) -> None:
     started = time.monotonic()
     run = _run(tmp_path, "emit(event='state', state='PLAN'); time.sleep(60)", timeout_s=1)
@@ -118,18 +152,9 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert run.status == "timed_out"
     grandchild = run.events[0]["pid"]
     deadline = time.monotonic() + 5
-    while _alive(grandchild) and time.monotonic() < deadline:
+    while alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(grandchild)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())
+    assert not alive(grandchild)
 
 
 def test_output_over_the_limit_stops_the_agent(tmp_path: Path) -> None:
@@ -183,21 +208,102 @@ def test_an_agent_that_never_reads_a_large_input_still_finishes(tmp_path: Path) 
     assert run.status == "succeeded" and run.output == "ok"
 
 
-def test_the_store_credentials_are_withheld_from_the_code_under_benchmark(
+def test_the_agent_gets_an_allow_listed_environment_and_what_is_passed_on_purpose(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SKILLCI_STORE", "postgresql://ci:s3cret@db/ops")
-    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", "service-key")
-    monkeypatch.setenv("AGENT_API_KEY", "the agent's own key")
+    secrets = {
+        "SKILLCI_STORE": "postgresql://ci:s3cret@db/ops",
+        "SUPABASE_SERVICE_ROLE_KEY": "service-key",
+        "PGPASSWORD": "pg-password",
+        "GITHUB_TOKEN": "ghp_token_value",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.test/T0/B0/xyz",
+    }
+    for name, value in {**secrets, "AGENT_API_KEY": "the agent's own key", "LC_ALL": "C.UTF-8"}.items():
+        monkeypatch.setenv(name, value)
     run = _run(
         tmp_path,
         """
-        names = ("SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "AGENT_API_KEY")
+        names = ["SKILLCI_STORE", "SUPABASE_SERVICE_ROLE_KEY", "PGPASSWORD", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL"]
+        names += ["AGENT_API_KEY", "LC_ALL", "PATH"]
         emit(event="result", output={name: os.environ.get(name) for name in names})
         """,
+        agent_env=["AGENT_API_KEY"],
     )
     assert run.output == {
-        "SKILLCI_STORE": None,
-        "SUPABASE_SERVICE_ROLE_KEY": None,
+        **dict.fromkeys(secrets),
         "AGENT_API_KEY": "the agent's own key",
+        "LC_ALL": "C.UTF-8",
+        "PATH": os.environ["PATH"],
     }
+
+
+def test_known_secret_values_are_redacted_from_what_the_run_returns(tmp_path: Path) -> None:
+    body = """
+    emit(event="log", detail={"leak": "token ghp_secret_value here"})
+    print("failed with ghp_secret_value", file=sys.stderr)
+    sys.exit(1)
+    """
+    run = _run(tmp_path, body, secrets=["ghp_secret_value"])
+    assert run.events == [{"event": "log", "detail": {"leak": "token *** here"}}]
+    assert run.error_message == "exited with code 1: failed with ***" and "ghp_secret_value" not in run.stderr_tail
+
+
+ESCAPES = """
+quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+sleep = [sys.executable, "-c", "import time; time.sleep(120)"]
+setsid_child = subprocess.Popen(sleep, start_new_session=True, **quiet)
+read_end, write_end = os.pipe()
+if os.fork() == 0:  # a daemon: double fork, new session, its own stdio
+    os.setsid()
+    if os.fork() == 0:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.write(write_end, str(os.getpid()).encode())
+        time.sleep(120)
+    os._exit(0)
+daemon = int(os.read(read_end, 32))
+bare = subprocess.Popen(sleep, start_new_session=True, env={}, **quiet)
+emit(event="log", pids=[setsid_child.pid, daemon], bare=bare.pid)
+emit(event="result", output="ok")
+"""
+
+
+def _gone(pids: list[int], within_s: float = 3.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(alive(pid) for pid in pids)
+
+
+def test_children_that_left_the_process_group_are_killed_when_the_run_ends(tmp_path: Path) -> None:
+    with Agents().contained() as agents:
+        run = _run(tmp_path, ESCAPES, agents=agents)
+        assert run.status == "succeeded", run.error_message
+        assert _gone(run.events[0]["pids"])  # setsid and double fork: found by the run id, killed at the run's end
+        bare = run.events[0]["bare"]  # no environment, no run id: an orphan of the bench, killed when it ends
+    assert _gone([bare])
+
+
+def test_without_the_bench_the_run_still_kills_what_carries_its_run_id(tmp_path: Path) -> None:
+    run = _run(tmp_path, ESCAPES)
+    try:
+        assert run.status == "succeeded" and _gone(run.events[0]["pids"])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(run.events[0]["bare"], signal.SIGKILL)
+
+
+def test_a_finished_run_kills_only_its_own_leftovers_not_a_concurrent_run(tmp_path: Path) -> None:
+    slow = "time.sleep(1.5); emit(event='result', output='slow')"
+    results: list[runner.CaseRun] = []
+    with Agents().contained() as agents:
+        thread = threading.Thread(
+            target=lambda: results.append(_run(tmp_path / "slow", slow, run_id="r2", agents=agents))
+        )
+        thread.start()
+        time.sleep(0.3)
+        fast = _run(tmp_path, ESCAPES, agents=agents)
+        thread.join()
+    assert fast.status == "succeeded" and _gone(fast.events[0]["pids"])
+    assert [(run.status, run.output) for run in results] == [("succeeded", "slow")]
