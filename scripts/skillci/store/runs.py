@@ -6,7 +6,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -137,6 +137,13 @@ class RunReport:
     run: dict[str, Any]
     events: list[dict[str, Any]]
     error: dict[str, Any] | None
+    #: Where the report was read (file, line), for the message that refuses it.
+    origin: tuple[str, int] | None = field(default=None, compare=False)
+
+    def rejected(self, message: str) -> BadInput:
+        """The error refusing this report, at the file and line it was read from."""
+        file, line = self.origin or (None, None)
+        return BadInput(message, file=file, line=line)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -206,7 +213,8 @@ def build_report(data: Mapping[str, Any]) -> RunReport:
 
 
 def read_reports(text: str, *, source: str) -> list[RunReport]:
-    """Parse and check one report object, or a list of them; errors name the source and line.
+    """Parse and check one report object, or a list of them; errors name the source and line, and each report
+    keeps its own (its `origin`) for the stores' refusals.
 
     JSON is read as JSON (`1e-05` is a number); the positions for the messages, and the refusal of duplicate keys,
     come from the YAML loader, which also reads input that is not JSON.
@@ -241,10 +249,12 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
             span = span_at(data, (*prefix, *error.absolute_path))
             raise BadInput(f"{path}: {error.message}", file=source, line=span.line if span else 1)
         try:
-            reports.append(build_report(item))
+            report = build_report(item)
         except ReportError as exc:
             span = span_at(data, (*prefix, *exc.path))
             raise BadInput(exc.message, file=source, line=span.line if span else 1) from None
+        span = span_at(data, prefix)
+        reports.append(replace(report, origin=(source, span.line if span else 1)))
     return reports
 
 

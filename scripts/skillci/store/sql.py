@@ -328,6 +328,19 @@ class SqliteStore(SqlStore):
         with self._transaction() as connection:
             return _record_run_sqlite(connection, report)
 
+    def record_runs(self, reports: Sequence[RunReport]) -> list[RunOutcome]:
+        """Record the reports in one IMMEDIATE transaction: the first refused one rolls back them all."""
+        self._require_file()
+        with self._transaction() as connection:
+            outcomes = []
+            for report in reports:
+                try:
+                    with self._translated():
+                        outcomes.append(_record_run_sqlite(connection, report))
+                except BadInput as exc:
+                    raise report.rejected(exc.message) from None
+            return outcomes
+
     def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
         """Known skills, and per skill its result at git_sha, else its latest on branch."""
         self._require_file()
