@@ -1,4 +1,5 @@
-"""`skillci runs record` on SQLite and Postgres: a list is recorded all or nothing."""
+"""`skillci runs record` on SQLite and Postgres: a list is recorded all or nothing, and out-of-range values are
+refused before any store sees them, with the same exit code and line on both."""
 
 from __future__ import annotations
 
@@ -89,3 +90,47 @@ def test_a_valid_list_is_recorded_in_order(synced: tuple[Path, str]) -> None:
         ("k-1", "running"),
         ("k-2", "succeeded"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ('"tokens_in"', "1e30", "is greater than the maximum of 9223372036854775807"),
+        ('"tokens_out"', "9223372036854775808", "is greater than the maximum of 9223372036854775807"),
+        ('"ci_attempts"', "2147483648", "is greater than the maximum of 2147483647"),
+        ('"duration_s"', "1e400", "is greater than the maximum"),
+        ('"events"', '[{"event": "e", "seq": 1e20}]', "is greater than the maximum of 2147483647"),
+        ('"error"', '{"code": "AGENT.X", "message": "a\\u0000b"}', "error.message: text must not contain NUL"),
+        ('"branch"', '"main\\u0000"', "branch: text must not contain NUL"),
+        ('"output"', '{"k\\u0000": 1}', "output: text must not contain NUL"),
+        ('"output"', '{"k": ["\\ud800"]}', "invalid Unicode character"),
+        ('"events"', '[{"event": "e", "detail": {"n": 1e400}}]', "beyond the range of a double"),
+        ('"finished_at"', '"9999-12-31T23:00:00-05:00"', "outside the years 1 to 9999 in UTC"),
+        ('"started_at"', '"0001-01-01T00:30:00+01:00"', "outside the years 1 to 9999 in UTC"),
+        ('"error"', '{"code": "A.' + "B" * 127 + '", "message": "m"}', "is too long"),
+    ],
+)
+def test_out_of_range_values_are_bad_input_on_every_store(
+    synced: tuple[Path, str], field: str, value: str, expected: str
+) -> None:
+    root, url = synced
+    text = '{"idempotency_key": "k", "skill_id": "fix-lint",\n "status": "failed",\n ' + f"{field}: {value}}}"
+
+    result = _record(root, url, stdin=text)
+
+    assert result.code == 2, result.output
+    [message] = result.stderr.splitlines()
+    assert message.startswith("skillci: error: <stdin>:3: "), message
+    assert expected in message
+    assert _runs(root, url) == []
+
+
+def test_integral_numbers_written_as_floats_are_stored_as_integers(synced: tuple[Path, str]) -> None:
+    root, url = synced
+    text = json.dumps({**_report("k", "running"), "tokens_in": 1e3, "events": [{"event": "e", "seq": 2.0}]})
+
+    result = _record(root, url, stdin=text)
+
+    assert result.code == 0, result.output
+    [run] = _runs(root, url)
+    assert run["tokens_in"] == 1000 and isinstance(run["tokens_in"], int)

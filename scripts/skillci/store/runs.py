@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from skillci.errors import BadInput
@@ -34,10 +34,19 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 #: Run ids derive from idempotency keys in this namespace, so a retried report names the same run.
 RUN_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d3b-5e7f-9a0b-1c2d3e4f5a6b")
 
-_NUMBER = {"type": "number", "minimum": 0}
-_COUNT = {"type": "integer", "minimum": 0}
+#: The bounds of what both stores hold (SQLite and Postgres): a double, a 32-bit integer column, a bigint column.
+DOUBLE_MAX = 1.7976931348623157e308
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+_NUMBER = {"type": "number", "minimum": 0, "maximum": DOUBLE_MAX}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+_BIG_COUNT = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 _TIME = {"type": "string", "minLength": 1, "maxLength": 64}
+
+#: The run numbers that are integers.
+_INTEGERS = ("ci_attempts", "changed_lines", "tokens_in", "tokens_out")
 
 #: JSON Schema of one run report (the input of `skillci runs record`).
 REPORT_SCHEMA: dict[str, Any] = {
@@ -58,8 +67,8 @@ REPORT_SCHEMA: dict[str, Any] = {
         "ci_attempts": _COUNT,
         "changed_lines": _COUNT,
         "time_to_green_s": _NUMBER,
-        "tokens_in": _COUNT,
-        "tokens_out": _COUNT,
+        "tokens_in": _BIG_COUNT,
+        "tokens_out": _BIG_COUNT,
         "cost_usd": _NUMBER,
         "output": {},
         "events": {
@@ -70,7 +79,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["event"],
                 "properties": {
-                    "seq": {"type": "integer", "minimum": 1},
+                    "seq": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
                     "event": {"type": "string", "minLength": 1, "maxLength": 32},
                     "state": {"type": "string", "minLength": 1, "maxLength": 64},
                     "detail": {},
@@ -83,7 +92,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "pattern": r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$"},
+                "code": {"type": "string", "maxLength": 128, "pattern": r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$"},
                 "message": {"type": "string", "minLength": 1, "maxLength": 4000},
             },
         },
@@ -169,28 +178,60 @@ class ReportError(BadInput):
         self.path = path
 
 
+def _where(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) for part in path) or "report"
+
+
 def _timestamp(value: str, path: tuple[str | int, ...]) -> str:
-    where = ".".join(str(part) for part in path)
+    where = _where(path)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ReportError(f"{where}: {value!r} is not an ISO 8601 date-time", path=path) from None
     if parsed.tzinfo is None:
         raise ReportError(f"{where}: {value!r} has no time zone (add Z or +00:00)", path=path)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ReportError(f"{where}: {value!r} is outside the years 1 to 9999 in UTC", path=path) from None
     return parsed.isoformat()
+
+
+def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
+    """Refuse what neither store can hold in text or JSON: NUL, lone surrogates, numbers beyond a double."""
+    if isinstance(value, str):
+        if "\0" in value:
+            raise ReportError(f"{_where(path)}: text must not contain NUL (\\u0000)", path=path)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ReportError(f"{_where(path)}: text must not contain a lone surrogate", path=path) from None
+    elif isinstance(value, float) and not abs(value) <= DOUBLE_MAX:
+        raise ReportError(f"{_where(path)}: {value} is beyond the range of a double", path=path)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_text(key, path)  # a bad key is named by its object: the message must not print it
+            _check_text(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, (*path, index))
 
 
 def build_report(data: Mapping[str, Any]) -> RunReport:
     """A RunReport from schema-checked report data: run id, defaults, timestamps and the error fingerprint."""
+    _check_text(data, ())
     run: dict[str, Any] = {key: value for key, value in data.items() if key not in ("events", "error")}
     run["id"] = run_id_for(str(data["idempotency_key"]))
+    for key in _INTEGERS:
+        if isinstance(run.get(key), float):  # 1e3 is an integer to JSON Schema, and must be one to the stores
+            run[key] = int(run[key])
     run.setdefault("source", "production")
     for key in ("started_at", "finished_at"):
         if key in run:
             run[key] = _timestamp(run[key], (key,))
     events = []
     for index, event in enumerate(data.get("events") or [], start=1):
-        row = {"seq": event.get("seq", index), "event": event["event"], "state": event.get("state")}
+        row = {"seq": int(event.get("seq", index)), "event": event["event"], "state": event.get("state")}
         row["detail"] = event.get("detail")
         if "at" in event:
             row["created_at"] = _timestamp(event["at"], ("events", index - 1, "at"))
