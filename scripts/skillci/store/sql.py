@@ -167,23 +167,47 @@ class PostgresStore(SqlStore, OpsFunctionStore):
             applied = []
             with self._transaction() as connection:
                 cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                cursor.execute(_MIGRATE_LOCK)
-                cursor.execute(bootstrap)
-                cursor.execute("select version from supabase_migrations.schema_migrations")
+                with self._migrating("the bootstrap (roles, schema auth, the migrations table)"):
+                    cursor.execute(_MIGRATE_LOCK)
+                    cursor.execute(bootstrap)
+                    cursor.execute("select version from supabase_migrations.schema_migrations")
                 done = {row[0] for row in cursor.fetchall()}
                 for version, name, sql in migration_files():
                     if version in done:
                         continue
-                    cursor.execute(sql)
-                    cursor.execute(
-                        "insert into supabase_migrations.schema_migrations (version, name, statements)"
-                        " values (%s, %s, %s)",
-                        (version, name, [sql]),
-                    )
+                    with self._migrating(f"migration {version}_{name}"):
+                        cursor.execute(sql)
+                        cursor.execute(
+                            "insert into supabase_migrations.schema_migrations (version, name, statements)"
+                            " values (%s, %s, %s)",
+                            (version, name, [sql]),
+                        )
                     applied.append(f"{version}_{name}")
             return applied
 
         return self._retrying(attempt)
+
+    @contextmanager
+    def _migrating(self, step: str) -> Iterator[None]:
+        """Turn the driver's errors of one migration step into Transient (retried), BadInput or ServiceFailed:
+        a refused permission or an existing object in the way is the database's configuration (exit 2)."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.Error as exc:
+            state = exc.sqlstate or ""
+            if not state or state.startswith(_TRANSIENT_CLASSES):
+                raise Transient() from exc
+            where = f"{self.describe_failure(exc)} (in {step})"
+            if state == "42501":
+                raise BadInput(
+                    f"{where}: db migrate needs a role that may create schemas, roles and functions "
+                    "(the database owner, or a superuser)"
+                ) from None
+            if state.startswith(("42", "23", "22", "2B")):
+                raise BadInput(f"{where}: an object already in the database conflicts with skillci's schema") from None
+            raise ServiceFailed(where) from None
 
     def has_schema(self) -> bool:
         """Whether the migrations' tables and functions are there."""
