@@ -311,6 +311,8 @@ class Store(ABC):
     def __init__(self, *, location: str) -> None:
         #: Where the store is, fit for printing (no password, no key).
         self.location = location
+        #: What the last migrate found gone and restored (objects the migrations create; Postgres only).
+        self.repaired: list[str] = []
 
     @abstractmethod
     def migrate(self) -> list[str]:

@@ -45,6 +45,7 @@ from skillci.store.runs import (
     illegal_transition,
     transition_allowed,
 )
+from skillci.store.schema_check import missing_objects, schema_objects
 from skillci.sync.plan import KINDS, RegistryState, state_from_json
 
 #: SQLSTATEs worth a retry: connection exceptions, the server shutting down or starting, resource exhaustion,
@@ -160,8 +161,10 @@ class PostgresStore(SqlStore, OpsFunctionStore):
     kind = "postgres"
 
     def migrate(self) -> list[str]:
-        """Create the Supabase roles and auth helpers when missing, then apply the migrations not yet recorded."""
+        """Create the Supabase roles and auth helpers when missing, apply the migrations not yet recorded, then
+        repair: when an object the migrations create is gone, apply them all again (`repaired` says what was gone)."""
         bootstrap = (resources.files("skillci.store") / "bootstrap.sql").read_text(encoding="utf-8")
+        migrations = migration_files()
 
         def attempt() -> list[str]:
             applied = []
@@ -172,7 +175,7 @@ class PostgresStore(SqlStore, OpsFunctionStore):
                     cursor.execute(bootstrap)
                     cursor.execute("select version from supabase_migrations.schema_migrations")
                 done = {row[0] for row in cursor.fetchall()}
-                for version, name, sql in migration_files():
+                for version, name, sql in migrations:
                     if version in done:
                         continue
                     with self._migrating(f"migration {version}_{name}"):
@@ -183,9 +186,27 @@ class PostgresStore(SqlStore, OpsFunctionStore):
                             (version, name, [sql]),
                         )
                     applied.append(f"{version}_{name}")
+                self.repaired = self._repair(cursor, migrations)
             return applied
 
         return self._retrying(attempt)
+
+    def _repair(self, cursor: Any, migrations: list[tuple[str, str, str]]) -> list[str]:
+        """Check that every object the migrations create is there; when some are gone (a dropped function, say),
+        apply every migration again (each is safe to re-run) and return what was missing."""
+        objects = schema_objects([sql for _, _, sql in migrations])
+        with self._migrating("the check of skillci's objects"):
+            missing = missing_objects(cursor, objects)
+        if not missing:
+            return []
+        for version, name, sql in migrations:
+            with self._migrating(f"the repair, migration {version}_{name}"):
+                cursor.execute(sql)
+        with self._migrating("the check of skillci's objects"):
+            left = missing_objects(cursor, objects)
+        if left:
+            raise BadInput(f"database {self.location}: re-applying the migrations did not restore {', '.join(left)}")
+        return missing
 
     @contextmanager
     def _migrating(self, step: str) -> Iterator[None]:
