@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -152,6 +153,36 @@ def test_errors_are_deduplicated_by_fingerprint_and_counted_once_per_run(store: 
     assert row["fingerprint"] == error_fingerprint("AGENT.CRASH", error["message"], "fix-lint")
     assert row["failure_code"] == "AGENT.CRASH" and row["skill_id"] == "fix-lint"
     assert row["message"] == other["message"]
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        ({"status": "queued"}, "illegal run transition"),  # the run went queued -> running two reports earlier
+        ({"idempotency_key": "other", "skill_id": "no-such-skill"}, "no-such-skill"),
+    ],
+)
+def test_a_list_of_reports_is_recorded_all_or_nothing(
+    store: Store, example: dict[str, Any], last: dict[str, Any], expected: str
+) -> None:
+    store.sync(example, git_sha=None, apply=True)
+    reports = [
+        replace(_report(status="queued"), origin=("reports.json", 2)),
+        replace(_report(status="running"), origin=("reports.json", 3)),
+        replace(_report(**{"status": "running", **last}), origin=("reports.json", 4)),
+    ]
+
+    with pytest.raises(BadInput, match=expected) as refused:
+        store.record_runs(reports)
+
+    assert (refused.value.file, refused.value.line) == ("reports.json", 4)
+    assert store.rows("runs") == [] and store.rows("run_events") == []
+    outcomes = store.record_runs(reports[:2])
+    assert [(o.status, o.previous, o.created) for o in outcomes] == [
+        ("queued", None, True),
+        ("running", "queued", False),
+    ]
+    assert [run["status"] for run in store.rows("runs")] == ["running"]
 
 
 def test_a_run_of_an_unknown_skill_is_refused(store: Store, example: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from skillci.store.runs import read_reports
 
 
 def runs_record(*, root: Path, store: str | None, source: str, output_format: str, stream: TextIO | None = None) -> int:
-    """Record each report in the file (or `-` for stdin), each in its own transaction."""
+    """Record the reports in the file (or `-` for stdin) all or nothing, in one transaction."""
     out = stream or sys.stdout
     if source == "-":
         text, name = sys.stdin.read(), "<stdin>"
@@ -26,8 +26,7 @@ def runs_record(*, root: Path, store: str | None, source: str, output_format: st
     reports = read_reports(text, source=name)
     recorded: list[dict[str, Any]] = []
     with opened_store(store, root=root) as opened:
-        for report in reports:
-            outcome = opened.record_run(report)
+        for outcome in opened.record_runs(reports):
             recorded.append(
                 {"id": outcome.id, "status": outcome.status, "previous": outcome.previous, "created": outcome.created}
             )

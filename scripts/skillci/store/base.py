@@ -329,6 +329,8 @@ class Store(ABC):
     def __init__(self, *, location: str) -> None:
         #: Where the store is, fit for printing (no password, no key).
         self.location = location
+        #: What the last migrate found gone and restored (objects the migrations create; Postgres only).
+        self.repaired: list[str] = []
 
     @abstractmethod
     def migrate(self) -> list[str]:
@@ -349,6 +351,10 @@ class Store(ABC):
     @abstractmethod
     def record_run(self, report: RunReport) -> RunOutcome:
         """Record one run report atomically and idempotently (its idempotency key names the run)."""
+
+    @abstractmethod
+    def record_runs(self, reports: Sequence[RunReport]) -> list[RunOutcome]:
+        """Record reports all or nothing, in order, in one transaction; a refused one names its file and line."""
 
     @abstractmethod
     def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
@@ -495,12 +501,27 @@ class Store(ABC):
         return self._retrying(attempt)
 
 
+#: How ops.skillci_record_runs names the report it refused (0-based).
+_REFUSED_REPORT = re.compile(r"report (\d+): (.*)", re.DOTALL)
+
+
 class OpsFunctionStore(Store):
     """The weekly report's Store methods as calls of the migrations' ops functions (Postgres, Supabase)."""
 
     @abstractmethod
     def _call(self, function: str, payload: Mapping[str, Any]) -> Any:
         """One call of ops.<function>(payload jsonb), retried (these functions are idempotent)."""
+
+    def record_runs(self, reports: Sequence[RunReport]) -> list[RunOutcome]:
+        """In one call of ops.skillci_record_runs (one transaction); its refusals say `report N: …`."""
+        try:
+            outcomes = self._call("skillci_record_runs", {"runs": [report.payload for report in reports]})
+        except BadInput as exc:
+            found = _REFUSED_REPORT.match(exc.message)
+            if found is None or int(found[1]) >= len(reports):
+                raise
+            raise reports[int(found[1])].rejected(found[2]) from None
+        return [RunOutcome(**outcome) for outcome in outcomes]
 
     def _weekly_report(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
         """One call of ops.skillci_weekly_report (aggregated in the database)."""

@@ -1,16 +1,20 @@
 -- What a Supabase project already has and a plain Postgres lacks: the API roles and the auth helpers the
 -- migrations' policies use. Each piece is created only when missing, exactly as Supabase defines it.
+-- Roles belong to the whole cluster, while the migrate lock is per database: a migration of another database may
+-- create a role between the check and the creation, which is then as good as done.
 do $$
+declare
+    role_name text;
 begin
-    if not exists (select from pg_roles where rolname = 'anon') then
-        create role anon nologin noinherit;
-    end if;
-    if not exists (select from pg_roles where rolname = 'authenticated') then
-        create role authenticated nologin noinherit;
-    end if;
-    if not exists (select from pg_roles where rolname = 'service_role') then
-        create role service_role nologin noinherit;
-    end if;
+    foreach role_name in array array['anon', 'authenticated', 'service_role'] loop
+        if not exists (select from pg_roles where rolname = role_name) then
+            begin
+                execute format('create role %I nologin noinherit', role_name);
+            exception when duplicate_object or unique_violation then
+                null;
+            end;
+        end if;
+    end loop;
 end
 $$;
 

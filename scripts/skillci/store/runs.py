@@ -7,8 +7,8 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from skillci.errors import BadInput
@@ -35,10 +35,19 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 #: Run ids derive from idempotency keys in this namespace, so a retried report names the same run.
 RUN_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d3b-5e7f-9a0b-1c2d3e4f5a6b")
 
-_NUMBER = {"type": "number", "minimum": 0}
-_COUNT = {"type": "integer", "minimum": 0}
+#: The bounds of what both stores hold (SQLite and Postgres): a double, a 32-bit integer column, a bigint column.
+DOUBLE_MAX = 1.7976931348623157e308
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+_NUMBER = {"type": "number", "minimum": 0, "maximum": DOUBLE_MAX}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+_BIG_COUNT = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 _TIME = {"type": "string", "minLength": 1, "maxLength": 64}
+
+#: The run numbers that are integers.
+_INTEGERS = ("ci_attempts", "changed_lines", "tokens_in", "tokens_out")
 
 #: JSON Schema of one run report (the input of `skillci runs record`).
 REPORT_SCHEMA: dict[str, Any] = {
@@ -59,8 +68,8 @@ REPORT_SCHEMA: dict[str, Any] = {
         "ci_attempts": _COUNT,
         "changed_lines": _COUNT,
         "time_to_green_s": _NUMBER,
-        "tokens_in": _COUNT,
-        "tokens_out": _COUNT,
+        "tokens_in": _BIG_COUNT,
+        "tokens_out": _BIG_COUNT,
         "cost_usd": _NUMBER,
         "output": {},
         "events": {
@@ -71,7 +80,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["event"],
                 "properties": {
-                    "seq": {"type": "integer", "minimum": 1},
+                    "seq": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
                     "event": {"type": "string", "minLength": 1, "maxLength": 32},
                     "state": {"type": "string", "minLength": 1, "maxLength": 64},
                     "detail": {},
@@ -84,7 +93,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "pattern": r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$"},
+                "code": {"type": "string", "maxLength": 128, "pattern": r"^[A-Z][A-Z0-9_]*(\.[A-Z][A-Z0-9_]*)+$"},
                 "message": {"type": "string", "minLength": 1, "maxLength": 4000},
             },
         },
@@ -138,6 +147,13 @@ class RunReport:
     run: dict[str, Any]
     events: list[dict[str, Any]]
     error: dict[str, Any] | None
+    #: Where the report was read (file, line), for the message that refuses it.
+    origin: tuple[str, int] | None = field(default=None, compare=False)
+
+    def rejected(self, message: str) -> BadInput:
+        """The error refusing this report, at the file and line it was read from."""
+        file, line = self.origin or (None, None)
+        return BadInput(message, file=file, line=line)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -163,14 +179,22 @@ class ReportError(BadInput):
         self.path = path
 
 
+def _where(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) for part in path) or "report"
+
+
 def _timestamp(value: str, path: tuple[str | int, ...]) -> str:
-    where = ".".join(str(part) for part in path)
+    where = _where(path)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ReportError(f"{where}: {value!r} is not an ISO 8601 date-time", path=path) from None
     if parsed.tzinfo is None:
         raise ReportError(f"{where}: {value!r} has no time zone (add Z or +00:00)", path=path)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ReportError(f"{where}: {value!r} is outside the years 1 to 9999 in UTC", path=path) from None
     return parsed.isoformat()
 
 
@@ -211,18 +235,41 @@ def storable(value: Any) -> Any:
     return map_scalars(value, _storable_scalar)
 
 
+def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
+    """Refuse what neither store can hold in text or JSON: NUL, lone surrogates, numbers beyond a double."""
+    if isinstance(value, str):
+        if "\0" in value:
+            raise ReportError(f"{_where(path)}: text must not contain NUL (\\u0000)", path=path)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ReportError(f"{_where(path)}: text must not contain a lone surrogate", path=path) from None
+    elif isinstance(value, float) and not abs(value) <= DOUBLE_MAX:
+        raise ReportError(f"{_where(path)}: {value} is beyond the range of a double", path=path)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_text(key, path)  # a bad key is named by its object: the message must not print it
+            _check_text(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, (*path, index))
+
+
 def build_report(data: Mapping[str, Any]) -> RunReport:
     """A RunReport from schema-checked report data (made storable): run id, defaults, timestamps, error fingerprint."""
     data = storable(data)
     run: dict[str, Any] = {key: value for key, value in data.items() if key not in ("events", "error")}
     run["id"] = run_id_for(str(data["idempotency_key"]))
+    for key in _INTEGERS:
+        if isinstance(run.get(key), float):  # 1e3 is an integer to JSON Schema, and must be one to the stores
+            run[key] = int(run[key])
     run.setdefault("source", "production")
     for key in ("started_at", "finished_at"):
         if key in run:
             run[key] = _timestamp(run[key], (key,))
     events = []
     for index, event in enumerate(data.get("events") or [], start=1):
-        row = {"seq": event.get("seq", index), "event": event["event"], "state": event.get("state")}
+        row = {"seq": int(event.get("seq", index)), "event": event["event"], "state": event.get("state")}
         row["detail"] = event.get("detail")
         if "at" in event:
             row["created_at"] = _timestamp(event["at"], ("events", index - 1, "at"))
@@ -245,7 +292,8 @@ def build_report(data: Mapping[str, Any]) -> RunReport:
 
 
 def read_reports(text: str, *, source: str) -> list[RunReport]:
-    """Parse and check one report object, or a list of them; errors name the source and line.
+    """Parse and check one report object, or a list of them; errors name the source and line, and each report
+    keeps its own (its `origin`) for the stores' refusals.
 
     JSON is read as JSON (`1e-05` is a number); the positions for the messages, and the refusal of duplicate keys,
     come from the YAML loader, which also reads input that is not JSON.
@@ -280,10 +328,13 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
             span = span_at(data, (*prefix, *error.absolute_path))
             raise BadInput(f"{path}: {error.message}", file=source, line=span.line if span else 1)
         try:
-            reports.append(build_report(item))
+            _check_text(item, ())  # refused here; what the bench records is made storable instead
+            report = build_report(item)
         except ReportError as exc:
             span = span_at(data, (*prefix, *exc.path))
             raise BadInput(exc.message, file=source, line=span.line if span else 1) from None
+        span = span_at(data, prefix)
+        reports.append(replace(report, origin=(source, span.line if span else 1)))
     return reports
 
 

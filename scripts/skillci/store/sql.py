@@ -45,6 +45,7 @@ from skillci.store.runs import (
     illegal_transition,
     transition_allowed,
 )
+from skillci.store.schema_check import missing_objects, schema_objects
 from skillci.sync.plan import KINDS, RegistryState, state_from_json
 
 #: SQLSTATEs worth a retry: connection exceptions, the server shutting down or starting, resource exhaustion,
@@ -160,30 +161,74 @@ class PostgresStore(SqlStore, OpsFunctionStore):
     kind = "postgres"
 
     def migrate(self) -> list[str]:
-        """Create the Supabase roles and auth helpers when missing, then apply the migrations not yet recorded."""
+        """Create the Supabase roles and auth helpers when missing, apply the migrations not yet recorded, then
+        repair: when an object the migrations create is gone, apply them all again (`repaired` says what was gone)."""
         bootstrap = (resources.files("skillci.store") / "bootstrap.sql").read_text(encoding="utf-8")
+        migrations = migration_files()
 
         def attempt() -> list[str]:
             applied = []
             with self._transaction() as connection:
                 cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                cursor.execute(_MIGRATE_LOCK)
-                cursor.execute(bootstrap)
-                cursor.execute("select version from supabase_migrations.schema_migrations")
+                with self._migrating("the bootstrap (roles, schema auth, the migrations table)"):
+                    cursor.execute(_MIGRATE_LOCK)
+                    cursor.execute(bootstrap)
+                    cursor.execute("select version from supabase_migrations.schema_migrations")
                 done = {row[0] for row in cursor.fetchall()}
-                for version, name, sql in migration_files():
+                for version, name, sql in migrations:
                     if version in done:
                         continue
-                    cursor.execute(sql)
-                    cursor.execute(
-                        "insert into supabase_migrations.schema_migrations (version, name, statements)"
-                        " values (%s, %s, %s)",
-                        (version, name, [sql]),
-                    )
+                    with self._migrating(f"migration {version}_{name}"):
+                        cursor.execute(sql)
+                        cursor.execute(
+                            "insert into supabase_migrations.schema_migrations (version, name, statements)"
+                            " values (%s, %s, %s)",
+                            (version, name, [sql]),
+                        )
                     applied.append(f"{version}_{name}")
+                self.repaired = self._repair(cursor, migrations)
             return applied
 
         return self._retrying(attempt)
+
+    def _repair(self, cursor: Any, migrations: list[tuple[str, str, str]]) -> list[str]:
+        """Check that every object the migrations create is there; when some are gone (a dropped function, say),
+        apply every migration again (each is safe to re-run) and return what was missing."""
+        objects = schema_objects([sql for _, _, sql in migrations])
+        with self._migrating("the check of skillci's objects"):
+            missing = missing_objects(cursor, objects)
+        if not missing:
+            return []
+        for version, name, sql in migrations:
+            with self._migrating(f"the repair, migration {version}_{name}"):
+                cursor.execute(sql)
+        with self._migrating("the check of skillci's objects"):
+            left = missing_objects(cursor, objects)
+        if left:
+            raise BadInput(f"database {self.location}: re-applying the migrations did not restore {', '.join(left)}")
+        return missing
+
+    @contextmanager
+    def _migrating(self, step: str) -> Iterator[None]:
+        """Turn the driver's errors of one migration step into Transient (retried), BadInput or ServiceFailed:
+        a refused permission or an existing object in the way is the database's configuration (exit 2)."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.Error as exc:
+            state = exc.sqlstate or ""
+            if not state or state.startswith(_TRANSIENT_CLASSES):
+                raise Transient() from exc
+            where = f"{self.describe_failure(exc)} (in {step})"
+            if state == "42501":
+                raise BadInput(
+                    f"{where}: db migrate needs a role that may create schemas, roles and functions "
+                    "(the database owner, or a superuser)"
+                ) from None
+            if state.startswith(("42", "23", "22", "2B")):
+                raise BadInput(f"{where}: an object already in the database conflicts with skillci's schema") from None
+            raise ServiceFailed(where) from None
 
     def has_schema(self) -> bool:
         """Whether the migrations' tables and functions are there."""
@@ -327,6 +372,19 @@ class SqliteStore(SqlStore):
         self._require_file()
         with self._transaction() as connection:
             return _record_run_sqlite(connection, report)
+
+    def record_runs(self, reports: Sequence[RunReport]) -> list[RunOutcome]:
+        """Record the reports in one IMMEDIATE transaction: the first refused one rolls back them all."""
+        self._require_file()
+        with self._transaction() as connection:
+            outcomes = []
+            for report in reports:
+                try:
+                    with self._translated():
+                        outcomes.append(_record_run_sqlite(connection, report))
+                except BadInput as exc:
+                    raise report.rejected(exc.message) from None
+            return outcomes
 
     def bench_context(self, skill_ids: Sequence[str], *, branch: str | None, git_sha: str | None) -> BenchContext:
         """Known skills, and per skill its result at git_sha, else its latest on branch."""

@@ -100,3 +100,17 @@ def test_events_are_numbered_and_errors_fingerprinted() -> None:
 def test_bad_report_values_are_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(BadInput, match=message):
         build_report({"idempotency_key": "k", "skill_id": "fix-lint", "status": "running", **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"output": {"log": ["ok", "\ud800"]}}, r"output\.log\.1: text must not contain a lone surrogate"),
+        ({"events": [{"event": "e", "detail": {"k": "a\x00"}}]}, r"events\.0\.detail\.k: text must not contain NUL"),
+        ({"output": {"x": float("inf")}}, r"output\.x: inf is beyond the range of a double"),
+        ({"finished_at": "9999-12-31T23:59:59-00:01"}, "outside the years 1 to 9999 in UTC"),
+    ],
+)
+def test_a_report_no_store_can_hold_is_refused_before_any_store(fields: dict[str, object], expected: str) -> None:
+    with pytest.raises(BadInput, match=expected):
+        build_report({"idempotency_key": "k", "skill_id": "fix-lint", "status": "failed", **fields})

@@ -1,0 +1,32 @@
+-- skillci store: record a list of run reports all or nothing. Safe to re-run.
+
+-- {"runs": [payload of ops.skillci_record_run, …]} → [{"id", "status", "previous", "created"}, …], in order, in
+-- one transaction. A refused report refuses them all: the error keeps its SQLSTATE and its message starts with
+-- `report N: ` (N counts from 0), so the caller can name the report's file and line.
+create or replace function ops.skillci_record_runs(payload jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+    outcomes jsonb := '[]'::jsonb;
+    done integer := 0;
+    report jsonb;
+begin
+    if jsonb_typeof(payload -> 'runs') is distinct from 'array' then
+        raise exception 'runs must be a JSON array' using errcode = 'invalid_parameter_value';
+    end if;
+    for report in select value from jsonb_array_elements(payload -> 'runs') loop
+        begin
+            outcomes := outcomes || jsonb_build_array(ops.skillci_record_run(report));
+        exception when others then
+            raise exception 'report %: %', done, sqlerrm using errcode = sqlstate;
+        end;
+        done := done + 1;
+    end loop;
+    return outcomes;
+end
+$$;
+
+revoke all on function ops.skillci_record_runs(jsonb) from public, anon, authenticated;
+grant execute on function ops.skillci_record_runs(jsonb) to service_role;
