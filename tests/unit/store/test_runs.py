@@ -13,6 +13,7 @@ from skillci.store.runs import (
     build_report,
     error_fingerprint,
     normalize_message,
+    read_reports,
     run_id_for,
     transition_allowed,
 )
@@ -103,14 +104,29 @@ def test_bad_report_values_are_refused(fields: dict[str, object], message: str) 
 
 
 @pytest.mark.parametrize(
-    ("fields", "expected"),
+    ("text", "expected"),
     [
-        ({"output": {"log": ["ok", "\ud800"]}}, r"output\.log\.1: text must not contain a lone surrogate"),
-        ({"events": [{"event": "e", "detail": {"k": "a\x00"}}]}, r"events\.0\.detail\.k: text must not contain NUL"),
-        ({"output": {"x": float("inf")}}, r"output\.x: inf is beyond the range of a double"),
-        ({"finished_at": "9999-12-31T23:59:59-00:01"}, "outside the years 1 to 9999 in UTC"),
+        ('"output": {"log": ["ok", "a\\u0000"]}', r"output\.log\.1: text must not contain NUL"),
+        ('"events": [{"event": "e", "detail": {"k": "a\\u0000"}}]', r"events\.0\.detail\.k: text must not contain NUL"),
+        ('"output": {"x": 1e400}', r"output\.x: inf is beyond the range of a double"),
+        ('"finished_at": "9999-12-31T23:59:59-00:01"', "outside the years 1 to 9999 in UTC"),
     ],
 )
-def test_a_report_no_store_can_hold_is_refused_before_any_store(fields: dict[str, object], expected: str) -> None:
-    with pytest.raises(BadInput, match=expected):
-        build_report({"idempotency_key": "k", "skill_id": "fix-lint", "status": "failed", **fields})
+def test_a_report_no_store_can_hold_is_refused_before_any_store(text: str, expected: str) -> None:
+    report = '{"idempotency_key": "k", "skill_id": "fix-lint", "status": "failed", ' + text + "}"
+    with pytest.raises(BadInput, match=expected) as refused:
+        read_reports(report, source="report.json")
+    assert refused.value.file == "report.json" and refused.value.line == 1
+
+
+def test_what_the_bench_records_is_made_storable_instead() -> None:
+    """Agent output is not refused: NUL and lone surrogates become U+FFFD, non-finite numbers null (item 6)."""
+    report = build_report(
+        {
+            "idempotency_key": "k",
+            "skill_id": "fix-lint",
+            "status": "failed",
+            "output": {"log": ["a\x00", "\ud800"], "x": float("inf")},
+        }
+    )
+    assert report.run["output"] == {"log": ["a\ufffd", "\ufffd"], "x": None}
