@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import uuid
@@ -295,15 +296,126 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
     """Parse and check one report object, or a list of them; errors name the source and line, and each report
     keeps its own (its `origin`) for the stores' refusals.
 
-    JSON is read as JSON (`1e-05` is a number); the positions for the messages, and the refusal of duplicate keys,
-    come from the YAML loader, which also reads input that is not JSON.
+    JSON is read as JSON (`1e-05` is a number), one report at a time with the line it starts on, and checked
+    by jsonschema-rs; the YAML loader (positions, duplicate keys, input that is not JSON) and jsonschema (the
+    messages) are only asked when something is wrong, or when the input is not plain JSON.
     """
-    import json
-
     from jsonschema.exceptions import best_match
 
     from skillci.registry.schemas import schema_validator
-    from skillci.registry.yamlpos import YamlError, loads, span_at
+    from skillci.registry.yamlpos import span_at
+
+    fast = _json_reports(text)
+    tree: list[Any] = []  # the YAML loader's positioned data, made once, when a position is first needed
+
+    def line_of(path: tuple[str | int, ...]) -> int:
+        if not tree:
+            tree.append(_positioned(text, source))
+        span = span_at(tree[0], path)
+        return span.line if span else 1
+
+    if fast is None:
+        tree.append(_positioned(text, source))
+        try:
+            values = json.loads(text, parse_constant=_not_a_json_number)
+        except ValueError:
+            values = tree[0]  # YAML that is not JSON: the loader's values
+        is_list = isinstance(values, list)
+        items: list[Any] = values if is_list else [values]
+        lines = [line_of((index,) if is_list else ()) for index in range(len(items))]
+    else:
+        items, lines, is_list = fast
+    if not items:
+        raise BadInput("no run report in the input", file=source, line=1)
+    checker = _fast_checker()
+    validator = None
+    reports = []
+    for index, (item, line) in enumerate(zip(items, lines, strict=True)):
+        prefix: tuple[str | int, ...] = (index,) if is_list else ()
+        if not checker(item):
+            validator = validator or schema_validator(REPORT_SCHEMA)
+            error = best_match(validator.iter_errors(item))
+            if error is not None:
+                path = ".".join(str(part) for part in error.absolute_path) or "report"
+                raise BadInput(f"{path}: {error.message}", file=source, line=line_of((*prefix, *error.absolute_path)))
+        try:
+            _check_text(item, ())  # refused here; what the bench records is made storable instead
+            report = build_report(item)
+        except ReportError as exc:
+            raise BadInput(exc.message, file=source, line=line_of((*prefix, *exc.path))) from None
+        reports.append(replace(report, origin=(source, line)))
+    return reports
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice (the YAML loader then says where)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _DuplicateKey()
+    return found
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_reports(text: str) -> tuple[list[Any], list[int], bool] | None:
+    """(reports, the line each starts on, whether the input is a list) for plain JSON; None for anything else
+    (YAML, a duplicate key, NaN, trailing text), which the YAML loader then reads and explains."""
+    decoder = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_not_a_json_number)
+    items: list[Any] = []
+    starts: list[int] = []
+    try:
+        at = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
+        is_list = text.startswith("[", at)
+        if not is_list:
+            value, end = decoder.raw_decode(text, at)
+            items, starts = [value], [at]
+        else:
+            at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+            end = at + 1 if text.startswith("]", at) else -1
+            while end < 0:
+                value, after = decoder.raw_decode(text, at)
+                items.append(value)
+                starts.append(at)
+                at = _JSON_SPACE.match(text, after).end()  # type: ignore[union-attr]
+                if text.startswith("]", at):
+                    end = at + 1
+                elif text.startswith(",", at):
+                    at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+                else:
+                    return None
+    except (ValueError, RecursionError):  # not JSON, a duplicate key, NaN or Infinity, absurd nesting
+        return None
+    if _JSON_SPACE.match(text, end).end() != len(text) or not all(map(_shallow, items)):  # type: ignore[union-attr]
+        return None
+    lines, line, counted = [], 1, 0
+    for start in starts:
+        line += text.count("\n", counted, start)
+        counted = start
+        lines.append(line)
+    return items, lines, is_list
+
+
+def _shallow(value: Any) -> bool:
+    """Whether value nests no deeper than the YAML loader allows (deeper input goes to it, which says where)."""
+    from skillci.registry.yamlpos import MAX_DEPTH
+
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth >= MAX_DEPTH:
+            return False
+        level.extend((child, depth + 1) for child in children)
+    return True
+
+
+def _positioned(text: str, source: str) -> Any:
+    """The input read by the YAML loader (positions for messages); its refusals are bad input at their line."""
+    from skillci.registry.yamlpos import YamlError, loads
 
     try:
         data, issues = loads(text)
@@ -311,31 +423,22 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
         raise BadInput(exc.message, file=source, line=exc.span.line) from None
     if issues:
         raise BadInput(issues[0].message, file=source, line=issues[0].span.line)
-    try:
-        values = json.loads(text, parse_constant=_not_a_json_number)
-    except ValueError:
-        values = data  # YAML that is not JSON: the loader's values
-    items = values if isinstance(values, list) else [values]
-    if not items:
-        raise BadInput("no run report in the input", file=source, line=1)
-    validator = schema_validator(REPORT_SCHEMA)
-    reports = []
-    for index, item in enumerate(items):
-        prefix: tuple[str | int, ...] = (index,) if isinstance(values, list) else ()
-        error = best_match(validator.iter_errors(item))
-        if error is not None:
-            path = ".".join(str(part) for part in error.absolute_path) or "report"
-            span = span_at(data, (*prefix, *error.absolute_path))
-            raise BadInput(f"{path}: {error.message}", file=source, line=span.line if span else 1)
+    return data
+
+
+def _fast_checker() -> Callable[[Any], bool]:
+    """jsonschema-rs's verdict on one report: True only when it is sure the report matches REPORT_SCHEMA."""
+    import jsonschema_rs
+
+    validator = jsonschema_rs.validator_for(REPORT_SCHEMA)
+
+    def check(item: Any) -> bool:
         try:
-            _check_text(item, ())  # refused here; what the bench records is made storable instead
-            report = build_report(item)
-        except ReportError as exc:
-            span = span_at(data, (*prefix, *exc.path))
-            raise BadInput(exc.message, file=source, line=span.line if span else 1) from None
-        span = span_at(data, prefix)
-        reports.append(replace(report, origin=(source, span.line if span else 1)))
-    return reports
+            return bool(validator.is_valid(item))
+        except (ValueError, TypeError, OverflowError):  # a value JSON Schema's Rust side cannot hold
+            return False
+
+    return check
 
 
 def _not_a_json_number(name: str) -> float:

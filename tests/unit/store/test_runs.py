@@ -130,3 +130,34 @@ def test_what_the_bench_records_is_made_storable_instead() -> None:
         }
     )
     assert report.run["output"] == {"log": ["a\ufffd", "\ufffd"], "x": None}
+
+
+REPORT = '{"idempotency_key": "k%d", "skill_id": "fix-lint", "status": "succeeded"}'
+
+
+def test_a_json_list_is_read_report_by_report_with_the_line_each_starts_on() -> None:
+    text = "[\n  " + ",\n\n  ".join(REPORT % number for number in range(3)) + "\n]\n"
+    reports = read_reports(text, source="runs.json")
+    assert [report.origin for report in reports] == [("runs.json", 2), ("runs.json", 4), ("runs.json", 6)]
+    assert [report.run["idempotency_key"] for report in reports] == ["k0", "k1", "k2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            '[\n{"idempotency_key": "k", "skill_id": "fix-lint",\n "status": "queued", "status": "failed"}]',
+            3,
+            "duplicate key",
+        ),
+        ("[\n" + REPORT % 1 + ",\n" + '{"output": ' + "[" * 150 + "]" * 150 + "}]", 3, "deeper than 100"),
+        ('{"idempotency_key": "k", "skill_id": "fix-lint", "status": "done"}', 1, "status: 'done' is not one of"),
+        ('- {"idempotency_key": "k", "skill_id": "fix-lint", "status": "queued"}\n- {"skill_id": "x"}\n', 2, ""),
+    ],
+    ids=["duplicate key", "too deep", "schema", "YAML list"],
+)
+def test_what_plain_json_cannot_settle_is_explained_at_its_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        read_reports(text, source="runs.json")
+    assert (refused.value.file, refused.value.line) == ("runs.json", line)
+    assert message in refused.value.message

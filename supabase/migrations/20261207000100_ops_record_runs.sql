@@ -9,7 +9,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-    outcomes jsonb := '[]'::jsonb;
+    outcomes jsonb[] := '{}';  -- appended in place: a jsonb `||` per report would copy the list each time
     done integer := 0;
     report jsonb;
 begin
@@ -18,13 +18,13 @@ begin
     end if;
     for report in select value from jsonb_array_elements(payload -> 'runs') loop
         begin
-            outcomes := outcomes || jsonb_build_array(ops.skillci_record_run(report));
+            outcomes := array_append(outcomes, ops.skillci_record_run(report));
         exception when others then
             raise exception 'report %: %', done, sqlerrm using errcode = sqlstate;
         end;
         done := done + 1;
     end loop;
-    return outcomes;
+    return to_jsonb(outcomes);
 end
 $$;
 
