@@ -45,6 +45,7 @@ class HookSource:
         environment.update(
             PRE_COMMIT_HOME=str(self.home),
             PRE_COMMIT_COLOR="never",
+            PIP_NO_COMPILE="1",  # the hook environment is used a few times: compiling 48 packages costs more
             GIT_CONFIG_GLOBAL=str(self.git_config),  # no user-wide core.hooksPath, signing or templates
             GIT_CONFIG_NOSYSTEM="1",
         )
