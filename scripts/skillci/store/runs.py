@@ -258,7 +258,11 @@ def _check_text(value: Any, path: tuple[str | int, ...]) -> None:
 
 def build_report(data: Mapping[str, Any]) -> RunReport:
     """A RunReport from schema-checked report data (made storable): run id, defaults, timestamps, error fingerprint."""
-    data = storable(data)
+    return _report_of(storable(data))
+
+
+def _report_of(data: Mapping[str, Any]) -> RunReport:
+    """A RunReport from schema-checked data every store can hold (storable, or refused otherwise)."""
     run: dict[str, Any] = {key: value for key, value in data.items() if key not in ("events", "error")}
     run["id"] = run_id_for(str(data["idempotency_key"]))
     for key in _INTEGERS:
@@ -340,7 +344,7 @@ def read_reports(text: str, *, source: str) -> list[RunReport]:
                 raise BadInput(f"{path}: {error.message}", file=source, line=line_of((*prefix, *error.absolute_path)))
         try:
             _check_text(item, ())  # refused here; what the bench records is made storable instead
-            report = build_report(item)
+            report = _report_of(item)
         except ReportError as exc:
             raise BadInput(exc.message, file=source, line=line_of((*prefix, *exc.path))) from None
         reports.append(replace(report, origin=(source, line)))
