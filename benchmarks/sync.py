@@ -265,7 +265,17 @@ def cli_first_sync(server: PostgresServer, admin: Engine, root: Path, count: int
         check(run.returncode == 0, f"skillci sync failed (exit {run.returncode})\n{run.stdout}{run.stderr[-2000:]}")
         counts = json.loads(run.stdout)
         check(counts["skills"]["created"] == count, f"skillci sync created {counts['skills']}")
-    return {"seconds": run.seconds, "peak_rss_mb": run.rss_bytes / 1_000_000}
+        again = run_child(
+            [skillci, "sync", "--root", str(root), "--store", url, "--git-sha", GIT_SHA, "--format", "json"]
+        )
+        check(again.returncode == 0, f"skillci sync (no-op) failed\n{again.stdout}{again.stderr[-2000:]}")
+        check(json.loads(again.stdout)["skills"]["unchanged"] == count, "the second skillci sync changed skills")
+    return {
+        "seconds": run.seconds,
+        "peak_rss_mb": run.rss_bytes / 1_000_000,
+        "noop_seconds": again.seconds,
+        "noop_peak_rss_mb": again.rss_bytes / 1_000_000,
+    }
 
 
 class Split:
@@ -559,7 +569,8 @@ def print_table(data: dict[str, Any]) -> None:
     for count, run in data["cli_first_sync"].items():
         print(
             f"`skillci sync` end to end, first sync of {count} skills into Postgres (start-up, validation, sync; "
-            f"one run): {run['seconds']:.2f} s, peak RSS {run['peak_rss_mb']:.0f} MB"
+            f"one run): {run['seconds']:.2f} s, peak RSS {run['peak_rss_mb']:.0f} MB; then the same again, "
+            f"nothing to do: {run['noop_seconds']:.2f} s, peak RSS {run['noop_peak_rss_mb']:.0f} MB"
         )
     profile = data["profile"]
     if profile:
