@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 LEDGER_ENV = "SKILLCI_LEDGER"
 _SECRET_NAME = re.compile(r"token|secret|password|passwd|key|webhook|credential|auth", re.IGNORECASE)
@@ -58,22 +59,44 @@ def redact(name: str, value: object) -> object:
 def redact_url(url: str) -> str:
     """A URL with its user information and secret-looking query values as `***`, whatever characters they hold.
 
-    Parsed, not matched: the user information runs to the last `@` before the query (to the last `@` at all when
-    a `?` without a query after it comes first: a password holding it), so a password holding `/`, `?`, `:` or a space is hidden
-    whole; query parameters such as `password=`, `sslpassword=` and `apikey=` are hidden too.
+    Parsed, not matched (see `_userinfo_end`): a password holding `/`, `?`, `:` or a space is hidden whole, and so
+    are query parameters such as `password=`, `sslpassword=` and `apikey=`.
     """
     scheme = _URL_SCHEME.match(url)
     if scheme is None:
         return url
     rest = url[scheme.end() :]
-    query = rest.find("?")
-    at = rest.rfind("@", 0, query if query >= 0 else len(rest))
-    if at < 0 and query >= 0 and "=" not in rest[query : rest.rfind("@")]:
-        at = rest.rfind("@")  # `u:pa?ss@host`, not `host/db?user=a@b`
+    at = _userinfo_end(rest)
     if at >= 0:
         rest = f"{REDACTED}@{rest[at + 1 :]}"
     rest = _QUERY_SECRET.sub(lambda m: f"{m.group('lead')}={REDACTED}", rest)
     return url[: scheme.end()] + rest
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secret values inside a URL, as written and percent-decoded: its password and secret query values."""
+    scheme = _URL_SCHEME.match(url)
+    if scheme is None:
+        return []
+    rest = url[scheme.end() :]
+    at = _userinfo_end(rest)
+    userinfo = rest[:at] if at >= 0 else ""
+    found = [userinfo.split(":", 1)[1]] if ":" in userinfo else []
+    found += [m.group(0).split("=", 1)[1] for m in _QUERY_SECRET.finditer(rest[at + 1 :])]
+    return [piece for value in found for piece in dict.fromkeys((value, unquote(value))) if piece]
+
+
+def _userinfo_end(rest: str) -> int:
+    """Where the user information of a URL (after `scheme://`) ends: the index of its `@`, or -1 without one.
+
+    It runs to the last `@` before the query, or to the last `@` at all when a `?` with no query after it comes
+    first (a password holding `?`): `u:pa?ss@host`, not `host/db?user=a@b`.
+    """
+    query = rest.find("?")
+    at = rest.rfind("@", 0, query if query >= 0 else len(rest))
+    if at < 0 and query >= 0 and "=" not in rest[query : rest.rfind("@")]:
+        at = rest.rfind("@")
+    return at
 
 
 def ledger_path(root: Path) -> Path | None:

@@ -95,3 +95,20 @@ def test_every_form_of_a_password_is_redacted_by_parsing(given: str, expected: s
 def test_an_at_sign_in_the_query_is_not_taken_for_credentials() -> None:
     url = "postgresql://db.example/ops?user=ci@corp&sslmode=require"
     assert ledger.redact_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "secrets"),
+    [
+        ("postgresql://ci:s3/cret@db.example/ops", ["s3/cret"]),
+        ("postgresql://ci:s3%2Fcret@db.example/ops?password=p4ssword", ["s3%2Fcret", "s3/cret", "p4ssword"]),
+        ("postgresql://ci:s3?cret@db.example/ops", ["s3?cret"]),
+        ("postgresql://ci@db.example/ops?user=a@b", []),
+        ("https://abc.supabase.co?apikey=s3cret", ["s3cret"]),
+        ("host=db.example password=s3cret", []),
+    ],
+)
+def test_url_secrets_are_the_values_redact_url_hides(url: str, secrets: list[str]) -> None:
+    assert ledger.url_secrets(url) == secrets
+    shown = ledger.redact_url(url)
+    assert not any(secret in shown for secret in secrets)

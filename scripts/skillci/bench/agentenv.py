@@ -8,14 +8,13 @@ could read its parent's), and known secret values are redacted from whatever a r
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
+from skillci.ledger import REDACTED, url_secrets
 from skillci.store.runs import map_scalars
 
 #: Variables every agent gets from skillci's environment, when set.
@@ -41,7 +40,6 @@ SECRET_ENV = frozenset(
 _SECRET_NAME = re.compile(r"(_TOKEN|_SECRET|_PASSWORD|_KEY|_WEBHOOK_URL)$")
 #: A value shorter than this is not redacted (it would blank common words and numbers).
 MIN_SECRET_LENGTH = 6
-REDACTED = "***"
 
 
 def is_secret(name: str) -> bool:
@@ -62,15 +60,13 @@ def agent_environment(passed: Iterable[str], run: Mapping[str, str]) -> dict[str
 
 
 def secret_values(store: str | None = None) -> tuple[str, ...]:
-    """The secret values skillci knows: its secret variables' values, the --store URL and their passwords."""
+    """The secret values skillci knows: its secret variables' values, the --store URL, and the passwords and
+    secret query values inside them (parsed as the ledger parses them: a password may hold `/` or `?`)."""
     values = {value for name, value in os.environ.items() if is_secret(name)}
     if store:
         values.add(store)
     for value in list(values):
-        with contextlib.suppress(ValueError):
-            password = urlsplit(value).password
-            if password:
-                values.add(password)
+        values.update(url_secrets(value))
     # Longest first, so that a URL is replaced whole before the password inside it.
     return tuple(sorted((value for value in values if len(value) >= MIN_SECRET_LENGTH), key=len, reverse=True))
 
