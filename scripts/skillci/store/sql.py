@@ -369,9 +369,7 @@ class SqliteStore(SqlStore):
 
     def record_run(self, report: RunReport) -> RunOutcome:
         """Record a run report in one transaction, refusing illegal transitions."""
-        self._require_file()
-        with self._transaction() as connection:
-            return _record_run_sqlite(connection, report)
+        return self.record_runs([report])[0]
 
     def record_runs(self, reports: Sequence[RunReport]) -> list[RunOutcome]:
         """Record the reports in one IMMEDIATE transaction: the first refused one rolls back them all."""
