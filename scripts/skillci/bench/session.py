@@ -122,13 +122,13 @@ def run_bench(
             recorder = Recorder.open(settings.store, root=config.root, selection=selection, targets=targets)
         try:
             work = _Work(agents=agents, agent_env=config.agent_env, secrets=secrets)
+            cache = ResultCache(settings.cache_dir or config.root / DEFAULT_CACHE_DIR) if settings.use_cache else None
             cached, runs, bench_id = _run_targets(
-                targets, settings=settings, root=config.root, progress=progress, work=work
+                targets, settings=settings, root=config.root, cache=cache, progress=progress, work=work
             )
             by_skill: dict[str, list[JudgedRun]] = {}
             for judged in runs:
                 by_skill.setdefault(judged.job.target.skill_id, []).append(judged)
-            cache = _cache(settings, config.root)
             for target in targets:
                 found = cached.get(target.skill_id)
                 if found is None:
@@ -155,10 +155,6 @@ def run_bench(
                 recorder.close()
 
 
-def _cache(settings: Settings, root: Path) -> ResultCache | None:
-    return ResultCache(settings.cache_dir or root / DEFAULT_CACHE_DIR) if settings.use_cache else None
-
-
 @dataclass(frozen=True)
 class _Work:
     """How the agents run: contained, with which variables passed on purpose, which secrets redacted."""
@@ -169,10 +165,15 @@ class _Work:
 
 
 def _run_targets(
-    targets: Sequence[SkillTarget], *, settings: Settings, root: Path, progress: Progress, work: _Work
+    targets: Sequence[SkillTarget],
+    *,
+    settings: Settings,
+    root: Path,
+    cache: ResultCache | None,
+    progress: Progress,
+    work: _Work,
 ) -> tuple[dict[str, SkillResult], list[JudgedRun], str]:
     """Cache hits, then the rest run: (cached results by skill, judged runs, the bench id)."""
-    cache = _cache(settings, root)
     cached: dict[str, SkillResult] = {}
     for target in targets:
         entry = cache.get(target.cache_key, target.skill_id) if cache else None
